@@ -1,0 +1,93 @@
+package account
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+)
+
+// Add creates an account from what the school typed. The account has no
+// password yet unless pw is given (then the policy applies).
+func (s *Service) Add(ctx context.Context, a Account, pw string) (Account, error) {
+	var err error
+	if a.ID, err = NormalizeIdentifier(a.ID); err != nil {
+		return a, err
+	}
+	if a.Email, err = NormalizeEmail(a.Email); err != nil {
+		return a, err
+	}
+	var ok bool
+	if a.LastName, ok = CleanName(a.LastName); !ok {
+		return a, fmt.Errorf("%w: last name", ErrBadName)
+	}
+	if a.FirstName, ok = CleanName(a.FirstName); !ok {
+		return a, fmt.Errorf("%w: first name", ErrBadName)
+	}
+	if a.Lang != "" && a.Lang != "fr" && a.Lang != "en" {
+		return a, ErrBadLang
+	}
+	now := s.now()
+	a.State, a.Created, a.Updated = Active, now, now
+	if pw != "" {
+		if rules := s.Policy.Check(pw, s.Context(a)); len(rules) > 0 {
+			return a, &PolicyError{Rules: rules}
+		}
+		if a.PasswordHash, err = s.Hasher.Hash(ctx, pw); err != nil {
+			return a, err
+		}
+		a.PasswordChanged = now
+	}
+	return a, s.Store.CreateAccount(a)
+}
+
+// ErrBadName and ErrBadLang report invalid account fields.
+var (
+	ErrBadName = errors.New("account: invalid name")
+	ErrBadLang = errors.New("account: language must be fr or en")
+)
+
+// SetState enables or disables an account. Disabling also ends its
+// sessions at their next use, since SessionAccount checks the state.
+func (s *Service) SetState(id string, st State) (Account, error) {
+	id, err := NormalizeIdentifier(id)
+	if err != nil {
+		return Account{}, ErrNotFound
+	}
+	a, err := s.Store.Account(id)
+	if err != nil {
+		return a, err
+	}
+	if a.State == st {
+		return a, nil
+	}
+	a.State, a.Updated = st, s.now()
+	return a, s.Store.UpdateAccount(a)
+}
+
+// Get returns one account by identifier, in any case.
+func (s *Service) Get(id string) (Account, error) {
+	id, err := NormalizeIdentifier(id)
+	if err != nil {
+		return Account{}, ErrNotFound
+	}
+	return s.Store.Account(id)
+}
+
+// List returns every account sorted by identifier.
+func (s *Service) List() ([]Account, error) {
+	as, err := s.Store.Accounts()
+	sort.Slice(as, func(i, j int) bool { return as[i].ID < as[j].ID })
+	return as, err
+}
+
+// AdminSetPassword is the school setting a parent's password by hand
+// (from the terminal). The policy applies; no "changed" e-mail is sent
+// to the parent's lang unless one is known.
+func (s *Service) AdminSetPassword(ctx context.Context, id, pw string) (Account, error) {
+	a, err := s.Get(id)
+	if err != nil {
+		return a, err
+	}
+	return s.SetPassword(ctx, a.ID, pw, pw, a.Lang)
+}

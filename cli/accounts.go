@@ -1,0 +1,212 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"sesame/account"
+	"sesame/importcsv"
+)
+
+const accountsUsage = `Usage: sesame accounts COMMAND [options]
+
+Manage parents' accounts. Every command takes --data (SESAME_DATA); when
+the server is running on that file, the command goes through its admin
+socket, so the portal never has to stop.
+
+Commands:
+  import FILE.csv [--skip-invalid]   create or update accounts from the school's export
+                                     (header row; ";" or ","; UTF-8 or Windows-1252;
+                                     columns identifiant, nom, prénom, e-mail, langue)
+  add --last-name N --first-name P --email E [--identifier ID] [--lang fr|en]
+  list                               every account, one per line
+  show ID                            one account in detail
+  disable ID | enable ID             stop or allow sign-in and recovery
+  set-password ID                    set a password (asked on the terminal, or read
+                                     from standard input; never on the command line)
+`
+
+// execAdmin runs one admin command on s and writes what it says to out.
+// It is the only implementation: the socket server and the offline
+// client both call it, so the output is the same either way.
+func execAdmin(s *services, req adminRequest, out io.Writer) int {
+	args := req.Args
+	if len(args) < 2 || args[0] != "accounts" {
+		fmt.Fprint(out, accountsUsage)
+		return 2
+	}
+	ctx := context.Background()
+	cmd, rest := args[1], args[2:]
+	switch cmd {
+	case "import":
+		return cmdImport(s, rest, req.Input, out)
+	case "add":
+		return cmdAdd(ctx, s, rest, out)
+	case "list":
+		return cmdList(s, out)
+	case "show", "disable", "enable", "set-password":
+		if len(rest) != 1 {
+			fmt.Fprintf(out, "sesame accounts %s: give exactly one identifier\n", cmd)
+			return 2
+		}
+		return cmdOne(ctx, s, cmd, rest[0], req.Input, out)
+	}
+	fmt.Fprintf(out, "sesame accounts: unknown command %q\n\n%s", cmd, accountsUsage)
+	return 2
+}
+
+func cmdImport(s *services, args []string, input []byte, out io.Writer) int {
+	fs := flag.NewFlagSet("import", flag.ContinueOnError)
+	fs.SetOutput(out)
+	skip := fs.Bool("skip-invalid", false, "write the good rows even when some are bad")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	res, err := importcsv.Parse(bytes.NewReader(input))
+	if err != nil {
+		fmt.Fprintln(out, "sesame accounts import:", err)
+		return 1
+	}
+	sum, err := s.accounts.Import(res, *skip)
+	if err != nil {
+		fmt.Fprintln(out, "sesame accounts import:", err)
+		return 1
+	}
+	for _, e := range sum.Errors {
+		fmt.Fprintf(out, "line %d: %s\n", e.Line, e.Detail)
+	}
+	if !sum.Written {
+		fmt.Fprintf(out, "Nothing was written: %d bad row(s). Fix them, or use --skip-invalid to import the good rows.\n", sum.Rejected)
+		fmt.Fprintf(out, "Would have: created %d, updated %d, unchanged %d, rejected %d\n", sum.Created, sum.Updated, sum.Unchanged, sum.Rejected)
+		return 1
+	}
+	fmt.Fprintf(out, "created %d, updated %d, unchanged %d, rejected %d\n", sum.Created, sum.Updated, sum.Unchanged, sum.Rejected)
+	return 0
+}
+
+func cmdAdd(ctx context.Context, s *services, args []string, out io.Writer) int {
+	fs := flag.NewFlagSet("add", flag.ContinueOnError)
+	fs.SetOutput(out)
+	var a account.Account
+	fs.StringVar(&a.ID, "identifier", "", "identifier (default: generated from the names, e.g. dupont.marie)")
+	fs.StringVar(&a.LastName, "last-name", "", "last name")
+	fs.StringVar(&a.FirstName, "first-name", "", "first name")
+	fs.StringVar(&a.Email, "email", "", "e-mail address given to the school")
+	fs.StringVar(&a.Lang, "lang", "", "preferred language: fr or en")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if a.ID == "" {
+		a.ID = importcsv.GenerateIdentifier(a.LastName, a.FirstName, func(id string) bool {
+			_, err := s.accounts.Get(id)
+			return err == nil
+		})
+	}
+	a, err := s.accounts.Add(ctx, a, "")
+	if err != nil {
+		fmt.Fprintln(out, "sesame accounts add:", describe(err))
+		return 1
+	}
+	fmt.Fprintf(out, "created %s (%s, %s); no password yet: the parent chooses one with « Récupérer son identifiant et son mot de passe »\n", a.ID, a.Name(), a.Email)
+	return 0
+}
+
+func cmdList(s *services, out io.Writer) int {
+	as, err := s.accounts.List()
+	if err != nil {
+		fmt.Fprintln(out, "sesame accounts list:", err)
+		return 1
+	}
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "IDENTIFIER\tNAME\tE-MAIL\tLANG\tSTATE\tPASSWORD")
+	for _, a := range as {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", a.ID, a.Name(), a.Email, orDash(a.Lang), a.State, pwState(a))
+	}
+	tw.Flush()
+	fmt.Fprintf(out, "%d account(s)\n", len(as))
+	return 0
+}
+
+func cmdOne(ctx context.Context, s *services, cmd, id string, input []byte, out io.Writer) int {
+	var a account.Account
+	var err error
+	switch cmd {
+	case "show":
+		a, err = s.accounts.Get(id)
+	case "disable":
+		a, err = s.accounts.SetState(id, account.Disabled)
+	case "enable":
+		a, err = s.accounts.SetState(id, account.Active)
+	case "set-password":
+		pw := strings.TrimRight(string(input), "\r\n")
+		a, err = s.accounts.AdminSetPassword(ctx, id, pw)
+	}
+	if err != nil {
+		fmt.Fprintf(out, "sesame accounts %s: %s\n", cmd, describe(err))
+		return 1
+	}
+	switch cmd {
+	case "disable", "enable":
+		fmt.Fprintf(out, "%s is now %s\n", a.ID, a.State)
+		return 0
+	case "set-password":
+		fmt.Fprintf(out, "password set for %s; every session of the account was closed\n", a.ID)
+		return 0
+	}
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "identifier\t%s\nlast name\t%s\nfirst name\t%s\ne-mail\t%s\nlanguage\t%s\nstate\t%s\npassword\t%s\ncreated\t%s\nupdated\t%s\npassword changed\t%s\n",
+		a.ID, a.LastName, a.FirstName, a.Email, orDash(a.Lang), a.State, pwState(a),
+		stamp(a.Created), stamp(a.Updated), stamp(a.PasswordChanged))
+	tw.Flush()
+	return 0
+}
+
+// describe says what went wrong in words for the IT person.
+func describe(err error) string {
+	var pe *account.PolicyError
+	switch {
+	case errors.As(err, &pe):
+		ids := make([]string, len(pe.Rules))
+		for i, r := range pe.Rules {
+			ids[i] = string(r)
+		}
+		return "the password breaks the policy: " + strings.Join(ids, ", ")
+	case errors.Is(err, account.ErrNotFound):
+		return "no such account"
+	case errors.Is(err, account.ErrExists):
+		return "this identifier is already taken"
+	case errors.Is(err, account.ErrBadIdentifier):
+		return "invalid identifier (letters a-z, digits, '.', '-', '_'; 2 to 64)"
+	case errors.Is(err, account.ErrBadEmail):
+		return "invalid e-mail address"
+	}
+	return err.Error()
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func pwState(a account.Account) string {
+	if a.Activated() {
+		return "set"
+	}
+	return "not yet chosen"
+}
+
+func stamp(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.Local().Format("2006-01-02 15:04")
+}

@@ -1,0 +1,184 @@
+package cli
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/text/encoding/charmap"
+
+	"sesame/store"
+)
+
+func run(t *testing.T, stdin string, args ...string) (string, int) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := Main(args, strings.NewReader(stdin), &out, &errb)
+	return out.String() + errb.String(), code
+}
+
+// cp1252CSV builds a school export as French Excel writes it.
+func cp1252CSV(t *testing.T, n int) string {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("Nom;Prénom;Adresse e-mail;Langue\r\n")
+	names := []string{"Lefèvre", "Gaëlle", "Müller", "Françoise", "Noël", "Hélène", "Jérôme", "Zoé"}
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "%s;%s%d;parent%d@exemple.fr;fr\r\n", names[i%len(names)], names[(i+3)%len(names)], i, i)
+	}
+	enc, err := charmap.Windows1252.NewEncoder().String(b.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "parents.csv")
+	if err := os.WriteFile(path, []byte(enc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestImport2000Windows1252(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "s.db")
+	csv := cp1252CSV(t, 2000)
+	start := time.Now()
+	out, code := run(t, "", "accounts", "--data", data, "import", csv)
+	took := time.Since(start)
+	if code != 0 || !strings.Contains(out, "created 2000, updated 0, unchanged 0, rejected 0") {
+		t.Fatalf("import: %d %s", code, out)
+	}
+	t.Logf("2,000-row Windows-1252 import took %s", took)
+	out, code = run(t, "", "accounts", "--data", data, "import", csv)
+	if code != 0 || !strings.Contains(out, "created 0, updated 0, unchanged 2000, rejected 0") {
+		t.Fatalf("re-import: %d %s", code, out)
+	}
+	out, _ = run(t, "", "accounts", "--data", data, "show", "lefevre.francoise0")
+	if !strings.Contains(out, "Lefèvre") || !strings.Contains(out, "Françoise0") {
+		t.Fatalf("accents lost: %s", out)
+	}
+}
+
+func TestImportReportsBadRows(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "s.db")
+	csv := filepath.Join(dir, "p.csv")
+	os.WriteFile(csv, []byte("nom,prénom,email\nDupont,Marie,m@exemple.fr\nMartin,Luc,pas-une-adresse\n"), 0o600)
+	out, code := run(t, "", "accounts", "--data", data, "import", csv)
+	if code != 1 || !strings.Contains(out, "line 3:") || !strings.Contains(out, "Nothing was written") {
+		t.Fatalf("bad row: %d %s", code, out)
+	}
+	out, _ = run(t, "", "accounts", "--data", data, "list")
+	if !strings.Contains(out, "0 account(s)") {
+		t.Fatalf("a refused import wrote: %s", out)
+	}
+	out, code = run(t, "", "accounts", "--data", data, "import", "--skip-invalid", csv)
+	if code != 0 || !strings.Contains(out, "created 1, updated 0, unchanged 0, rejected 1") {
+		t.Fatalf("--skip-invalid: %d %s", code, out)
+	}
+}
+
+func TestAccountCommands(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "s.db")
+	out, code := run(t, "", "accounts", "--data", data, "add", "--last-name", "Le Goff", "--first-name", "Anne", "--email", "anne@exemple.fr")
+	if code != 0 || !strings.Contains(out, "created le-goff.anne") {
+		t.Fatalf("add: %d %s", code, out)
+	}
+	out, code = run(t, "azerty\n", "accounts", "--data", data, "set-password", "le-goff.anne")
+	if code != 1 || !strings.Contains(out, "policy") {
+		t.Fatalf("weak password accepted: %d %s", code, out)
+	}
+	out, code = run(t, "Lune-bleue-42\n", "accounts", "--data", data, "set-password", "LE-GOFF.ANNE")
+	if code != 0 || strings.Contains(out, "Lune-bleue-42") {
+		t.Fatalf("set-password: %d %s", code, out)
+	}
+	out, _ = run(t, "", "accounts", "--data", data, "disable", "le-goff.anne")
+	if !strings.Contains(out, "le-goff.anne is now disabled") {
+		t.Fatalf("disable: %s", out)
+	}
+	out, _ = run(t, "", "accounts", "--data", data, "show", "le-goff.anne")
+	if !strings.Contains(out, "disabled") || !strings.Contains(out, "password          set") {
+		t.Fatalf("show: %s", out)
+	}
+	out, code = run(t, "", "accounts", "--data", data, "show", "nobody")
+	if code != 1 || !strings.Contains(out, "no such account") {
+		t.Fatalf("show unknown: %d %s", code, out)
+	}
+}
+
+// An admin command gives the same output through the running server's
+// socket as on the file directly.
+func TestAdminSocketSameOutput(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "s.db")
+	csv := cp1252CSV(t, 20)
+	offline, code := run(t, "", "accounts", "--data", data, "import", csv)
+	if code != 0 {
+		t.Fatal(offline)
+	}
+	offlineList, _ := run(t, "", "accounts", "--data", data, "list")
+
+	st, err := store.Open(data, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	s, _ := newServices(st, defaultServeConfig(), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	admin, err := listenAdmin(data, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	fi, err := os.Stat(socketPath(data))
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("socket mode: %v %v", fi.Mode(), err)
+	}
+	online, code := run(t, "", "accounts", "--data", data, "import", csv)
+	if code != 0 || !strings.Contains(online, "unchanged 20") {
+		t.Fatalf("import through the socket: %d %s", code, online)
+	}
+	onlineList, _ := run(t, "", "accounts", "--data", data, "list")
+	if onlineList != offlineList {
+		t.Fatalf("list differs:\n%s\n---\n%s", offlineList, onlineList)
+	}
+	admin.Close()
+	// With the socket gone and the file held, the command says so at once.
+	start := time.Now()
+	out, code := run(t, "", "accounts", "--data", data, "list")
+	if code != 1 || !strings.Contains(out, "in use by another") || time.Since(start) > 3*time.Second {
+		t.Fatalf("locked file: %d %s", code, out)
+	}
+}
+
+func TestServeRefusesBadOptions(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"serve", "--addr", "nope"}, "--addr"},
+		{[]string{"serve", "--base-url", "parents.ecole.fr"}, "--base-url"},
+		{[]string{"serve", "--lang", "de"}, "--lang"},
+		{[]string{"serve", "--secretariat-email", "x"}, "--secretariat-email"},
+		{[]string{"serve", "--school", "a\nb"}, "--school"},
+		{[]string{"serve", "--password-min", "4"}, "--password-min"},
+		{[]string{"serve", "--log-level", "loud"}, "--log-level"},
+	} {
+		out, code := run(t, "", c.args...)
+		if code != 2 || !strings.Contains(out, c.want) {
+			t.Errorf("%v: %d %s", c.args, code, out)
+		}
+	}
+	t.Setenv("SESAME_LANG", "de")
+	out, code := run(t, "", "serve")
+	if code != 2 || !strings.Contains(out, "--lang") {
+		t.Errorf("SESAME_LANG=de: %d %s", code, out)
+	}
+	out, code = run(t, "", "serve", "--help")
+	if code != 0 || !strings.Contains(out, "SESAME_BASE_URL") || !strings.Contains(out, "--secretariat-hours") {
+		t.Errorf("serve --help: %d %s", code, out)
+	}
+}

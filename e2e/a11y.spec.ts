@@ -1,0 +1,43 @@
+// axe-core scans (WCAG 2.0/2.1 A+AA and 2.2 AA) of each page, in French
+// and in English, on the phone and the desktop profiles. Zero violations.
+//
+// One test per language walks through the pages in one browser context
+// (contexts are the slow part on a small machine); each page is its own
+// step and a soft assertion, so one page's violations do not hide the
+// next one's.
+import { test, expect, DEMO, login, loginStatus, expectNoAxeViolations } from './helpers';
+
+for (const lang of ['fr', 'en'] as const) {
+  test(`accessibility of every page (${lang})`, async ({ page }, testInfo) => {
+    await test.step('login page', async () => {
+      await page.goto(`/?lang=${lang}`); // also sets the language cookie
+      await expect(page.locator('html')).toHaveAttribute('lang', lang);
+      await expectNoAxeViolations(page, testInfo, `login-${lang}`, { soft: true });
+    });
+
+    await test.step('login page showing the error', async () => {
+      expect(await loginStatus(page, DEMO.identifier, 'Pas-le-bon-1')).toBe(401);
+      await expect(page.getByTestId('login-error')).toBeVisible();
+      await expectNoAxeViolations(page, testInfo, `login-error-${lang}`, { soft: true });
+    });
+
+    await test.step('password policy page', async () => {
+      await page.goto('/politique-mot-de-passe');
+      await expect(page.locator('html')).toHaveAttribute('lang', lang);
+      await expectNoAxeViolations(page, testInfo, `policy-${lang}`, { soft: true });
+    });
+
+    await test.step('not-found error page', async () => {
+      await page.goto('/page-qui-n-existe-pas');
+      await expect(page.getByTestId('error-page')).toBeVisible();
+      await expectNoAxeViolations(page, testInfo, `404-${lang}`, { soft: true });
+    });
+
+    await test.step('/espace', async () => {
+      await login(page, DEMO.identifier, DEMO.password);
+      await expect(page.getByTestId('espace-greeting')).toBeVisible();
+      await expect(page.locator('html')).toHaveAttribute('lang', lang);
+      await expectNoAxeViolations(page, testInfo, `espace-${lang}`, { soft: true });
+    });
+  });
+}

@@ -1,0 +1,32 @@
+package handlers
+
+import (
+	"strings"
+	"unicode/utf8"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// formValue returns a form field after the checks every field needs:
+// valid UTF-8, no NUL byte, at most max bytes. Anything else is a bad
+// request, answered with a localized page, never passed to the domain.
+func formValue(c *fiber.Ctx, name string, max int) (string, error) {
+	v := c.FormValue(name)
+	if len(v) > max || !utf8.ValidString(v) || strings.IndexByte(v, 0) >= 0 {
+		return "", errBadInput
+	}
+	return v, nil
+}
+
+// formValues reads several fields with formValue.
+func formValues(c *fiber.Ctx, max int, names ...string) ([]string, error) {
+	out := make([]string, len(names))
+	for i, n := range names {
+		v, err := formValue(c, n, max)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = v
+	}
+	return out, nil
+}

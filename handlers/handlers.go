@@ -1,0 +1,48 @@
+// Package handlers is Sésame's web layer: it parses requests, calls the
+// domain services and renders the views. It holds no rule of its own
+// beyond HTTP; every dependency arrives through Deps.
+package handlers
+
+import (
+	"log/slog"
+	"net/url"
+	"time"
+
+	"sesame/account"
+	"sesame/locales"
+	"sesame/recovery"
+	"sesame/views"
+)
+
+// Config is what the school configured that the pages show or obey.
+type Config struct {
+	School      string
+	BaseURL     *url.URL
+	Secretariat views.Secretariat
+	DefaultLang string
+	Demo        bool
+}
+
+// Deps is everything the handlers call.
+type Deps struct {
+	Config   Config
+	Accounts *account.Service
+	Recovery *recovery.Service
+	Locales  *locales.Bundle
+	Log      *slog.Logger
+	// Secret keys the CSRF tokens; the store's secret is fine.
+	Secret []byte
+	Now    func() time.Time
+}
+
+type handler struct {
+	Deps
+	secure bool // cookies are Secure when the base URL is https
+}
+
+func (h *handler) now() time.Time {
+	if h.Now != nil {
+		return h.Now()
+	}
+	return time.Now()
+}

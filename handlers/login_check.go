@@ -1,0 +1,53 @@
+package handlers
+
+import (
+	"errors"
+
+	"github.com/gofiber/fiber/v2"
+
+	"sesame/account"
+	"sesame/password"
+	"sesame/views"
+)
+
+const sessionCookie = "sesame_session"
+
+// loginCheck signs a parent in. Every failure gets the same sentence,
+// which does not say which field was wrong.
+func (h *handler) loginCheck(c *fiber.Ctx) error {
+	v, err := formValues(c, 1024, "identifier", "password")
+	if err != nil {
+		return err
+	}
+	a, err := h.Accounts.Login(c.UserContext(), v[0], v[1])
+	switch {
+	case errors.Is(err, account.ErrInvalidCredentials):
+		f := views.LoginForm{Identifier: v[0], Error: "login.failed"}
+		if len(f.Identifier) > 64 {
+			f.Identifier = ""
+		}
+		return render(c, fiber.StatusUnauthorized, views.LoginPage(h.page(c), f))
+	case errors.Is(err, password.ErrBusy):
+		return errBusy
+	case err != nil:
+		return err
+	}
+	// A new session id at every login, and the one the browser held
+	// before (if any) is ended: a planted id is never promoted.
+	_ = h.Accounts.Logout(c.Cookies(sessionCookie))
+	tok, err := h.Accounts.NewSession(a)
+	if err != nil {
+		return err
+	}
+	c.Cookie(&fiber.Cookie{Name: sessionCookie, Value: tok, Path: "/", HTTPOnly: true, SameSite: "Lax", Secure: h.secure})
+	return c.Redirect("/espace", fiber.StatusSeeOther)
+}
+
+// logout ends the session server-side and forgets the cookie.
+func (h *handler) logout(c *fiber.Ctx) error {
+	if err := h.Accounts.Logout(c.Cookies(sessionCookie)); err != nil {
+		return err
+	}
+	c.ClearCookie(sessionCookie)
+	return c.Redirect("/?msg=logout", fiber.StatusSeeOther)
+}

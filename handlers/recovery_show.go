@@ -1,0 +1,115 @@
+package handlers
+
+import (
+	"errors"
+	"net/url"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"sesame/mail"
+	"sesame/recovery"
+	"sesame/views"
+)
+
+const recoveryCookie = "sesame_recovery"
+
+// recoveryShow resumes the browser's recovery at its step, or starts at
+// step 1. It only reads: a reload or a reopened tab writes nothing.
+func (h *handler) recoveryShow(c *fiber.Ctx) error {
+	f, err := h.Recovery.Get(c.Cookies(recoveryCookie))
+	if err != nil && !errors.Is(err, recovery.ErrNoFlow) {
+		return err
+	}
+	v := h.recoveryView(c, f)
+	switch c.Query("msg") {
+	case "sent":
+		if v.Step == 2 {
+			v.Notice, v.NoticeData = "recovery.sent", map[string]any{"Minutes": v.CodeMinutes}
+		}
+	case "resent":
+		if v.Step == 2 {
+			v.Notice = "recovery.resend.done"
+		}
+	case "expired":
+		if v.Step == 1 {
+			v.Error = "recovery.expired"
+		}
+	}
+	return h.recoveryRender(c, fiber.StatusOK, v)
+}
+
+// recoveryView is the card for flow f (the zero Flow is step 1).
+func (h *handler) recoveryView(c *fiber.Ctx, f recovery.Flow) views.RecoveryView {
+	v := views.RecoveryView{Step: 1, CodeMinutes: int(h.Recovery.Config.CodeTTL / time.Minute), FieldErrors: map[string][]string{}}
+	switch f.State {
+	case recovery.CodeSent:
+		v.Step, v.MaskedEmail = 2, mail.MaskAddress(f.Email)
+		if at, _ := h.Recovery.NextCode(f); !at.IsZero() {
+			v.ResendWait = int(at.Sub(h.now()).Seconds() + 0.999)
+		}
+	case recovery.Verified:
+		v.Step, v.Identifiers = 3, f.Accounts
+		if len(f.Accounts) == 0 {
+			v.DeadEnd, v.Error = true, "recovery.disabled"
+		} else {
+			v.Chosen = f.Accounts[0]
+			a, _ := h.Recovery.Account(v.Chosen)
+			v.Rules = h.rules(c, a, "")
+		}
+	case recovery.Done:
+		v.Step, v.Chosen = 4, f.Chosen
+	}
+	return v
+}
+
+// recoveryRender answers with the card alone for htmx, the whole page
+// otherwise, so every step works without JavaScript.
+func (h *handler) recoveryRender(c *fiber.Ctx, status int, v views.RecoveryView) error {
+	p := h.page(c)
+	p.Path = "/recuperation"
+	if isHTMX(c) {
+		return render(c, status, views.RecoveryCard(p, v))
+	}
+	return render(c, status, views.RecoveryPage(p, v))
+}
+
+// recoveryNext moves the browser on after a successful step: htmx gets
+// the next card at once; a plain form is redirected to the GET page
+// (post/redirect/get), so a reload never posts twice.
+func (h *handler) recoveryNext(c *fiber.Ctx, msg string) error {
+	if !isHTMX(c) {
+		u := "/recuperation"
+		if msg != "" {
+			u += "?msg=" + url.QueryEscape(msg)
+		}
+		return c.Redirect(u, fiber.StatusSeeOther)
+	}
+	c.Request().URI().QueryArgs().Set("msg", msg)
+	return h.recoveryShow(c)
+}
+
+func (h *handler) setRecoveryCookie(c *fiber.Ctx, token string) {
+	c.Cookie(&fiber.Cookie{Name: recoveryCookie, Value: token, Path: "/recuperation", HTTPOnly: true,
+		SameSite: "Lax", Secure: h.secure, MaxAge: int(h.Recovery.Config.FlowTTL.Seconds())})
+}
+
+// recoveryFailed renders a step again with what went wrong. A flow that
+// expired meanwhile goes back to step 1 and says so.
+func (h *handler) recoveryFailed(c *fiber.Ctx, err error, f recovery.Flow, edit func(*views.RecoveryView)) error {
+	if errors.Is(err, recovery.ErrNoFlow) {
+		c.ClearCookie(recoveryCookie)
+		v := h.recoveryView(c, recovery.Flow{})
+		v.Error = "recovery.expired"
+		return h.recoveryRender(c, fiber.StatusConflict, v)
+	}
+	if errors.Is(err, recovery.ErrWrongStep) {
+		cur, _ := h.Recovery.Get(c.Cookies(recoveryCookie))
+		v := h.recoveryView(c, cur)
+		v.Error = "recovery.wrongstep"
+		return h.recoveryRender(c, fiber.StatusConflict, v)
+	}
+	v := h.recoveryView(c, f)
+	edit(&v)
+	return h.recoveryRender(c, fiber.StatusUnprocessableEntity, v)
+}

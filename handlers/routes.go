@@ -1,0 +1,75 @@
+package handlers
+
+import (
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/helmet"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+)
+
+// Limits on what a client may send; a request past them is refused
+// before any handler runs.
+const (
+	bodyLimit   = 64 << 10
+	headerLimit = 8 << 10
+)
+
+// New builds the web application. Every route is listed here.
+func New(d Deps) *fiber.App {
+	h := &handler{Deps: d}
+	h.secure = d.Config.BaseURL != nil && d.Config.BaseURL.Scheme == "https"
+	if h.Config.DefaultLang == "" {
+		h.Config.DefaultLang = "fr"
+	}
+	app := fiber.New(fiber.Config{
+		AppName:               "Sésame",
+		ErrorHandler:          h.errorHandler,
+		DisableStartupMessage: true,
+		BodyLimit:             bodyLimit,
+		ReadBufferSize:        headerLimit,
+		ReadTimeout:           15 * time.Second,
+		WriteTimeout:          15 * time.Second,
+		IdleTimeout:           60 * time.Second,
+	})
+	app.Use(recover.New())
+	app.Use(helmet.New(helmet.Config{
+		ContentSecurityPolicy: "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+			"form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
+		ReferrerPolicy:            "no-referrer",
+		XFrameOptions:             "DENY",
+		HSTSMaxAge:                31536000,
+		HSTSExcludeSubdomains:     true,
+		PermissionPolicy:          "camera=(), microphone=(), geolocation=(), payment=()",
+		CrossOriginEmbedderPolicy: "require-corp",
+		CrossOriginOpenerPolicy:   "same-origin",
+		CrossOriginResourcePolicy: "same-origin",
+	}))
+
+	app.Get("/healthz", h.healthz)
+	app.Get("/static/:version/:name", h.static)
+
+	app.Use(h.language, h.csrf)
+	app.Get("/", h.loginShow)
+	app.Post("/login", h.loginCheck)
+	app.Post("/logout", h.logout)
+	app.Get("/espace", h.espaceShow)
+	app.Post("/espace/mot-de-passe", h.passwordChange)
+	app.Get("/politique-mot-de-passe", h.policyShow)
+	app.Get("/recuperation", h.recoveryShow)
+	app.Post("/recuperation/email", h.recoveryStart)
+	app.Post("/recuperation/code", h.recoveryVerify)
+	app.Post("/recuperation/renvoyer", h.recoveryResend)
+	app.Post("/recuperation/changer", h.recoveryChangeEmail)
+	app.Post("/recuperation/mot-de-passe", h.recoveryPassword)
+	app.Post("/recuperation/regles", h.recoveryRules)
+	app.Post("/recuperation/annuler", h.recoveryCancel)
+
+	app.Use(h.notFound)
+	return app
+}
+
+func (h *handler) healthz(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.SendString("ok")
+}

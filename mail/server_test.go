@@ -1,0 +1,510 @@
+package mail
+
+import (
+	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"errors"
+	"io"
+	"log"
+	"math/big"
+	"mime"
+	"mime/multipart"
+	"net"
+	netmail "net/mail"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-sasl"
+	"github.com/emersion/go-smtp"
+
+	"sesame/locales"
+)
+
+// received is one message as the test SMTP server got it.
+type received struct {
+	From   string
+	To     []string
+	Data   []byte
+	Remote string // the client's address: one per connection
+	TLS    bool
+}
+
+// testServer is a real SMTP server on loopback, recording what it
+// receives, that can refuse, go down and come back on the same port.
+type testServer struct {
+	addr string
+
+	// Set before start.
+	tlsConfig *tls.Config       // non-nil: offer STARTTLS
+	users     map[string]string // non-nil: offer AUTH PLAIN and require it
+	discard   bool              // count messages, keep no data (benchmarks)
+
+	mu       sync.Mutex
+	srv      *smtp.Server
+	ln       net.Listener
+	msgs     []received
+	count    int
+	sessions int
+	mailCmds int
+	authOK   int
+	mailErr  func(from string) error
+	rcptErr  func(to string) error
+	dataErr  func(data []byte) error
+}
+
+func newTestServer(t testing.TB, configure ...func(*testServer)) *testServer {
+	s := &testServer{}
+	for _, f := range configure {
+		f(s)
+	}
+	s.start(t)
+	t.Cleanup(s.stop)
+	return s
+}
+
+// start listens on the server's previous address if it had one, so a
+// restart comes back on the same port.
+func (s *testServer) start(t testing.TB) {
+	t.Helper()
+	addr := s.addr
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	var (
+		l   net.Listener
+		err error
+	)
+	for range 50 {
+		if l, err = net.Listen("tcp", addr); err == nil {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatalf("test smtp server: listen %s: %v", addr, err)
+	}
+	srv := smtp.NewServer(s)
+	srv.Domain = "localhost"
+	srv.ReadTimeout = 10 * time.Second
+	srv.WriteTimeout = 10 * time.Second
+	srv.MaxMessageBytes = 1 << 20
+	srv.ErrorLog = log.New(io.Discard, "", 0)
+	srv.TLSConfig = s.tlsConfig
+	s.mu.Lock()
+	s.addr = l.Addr().String()
+	s.srv = srv
+	s.ln = l
+	s.mu.Unlock()
+	go func() { _ = srv.Serve(l) }()
+}
+
+// stop closes the listener and every connection: the server is down.
+func (s *testServer) stop() {
+	s.mu.Lock()
+	srv, ln := s.srv, s.ln
+	s.srv, s.ln = nil, nil
+	s.mu.Unlock()
+	if srv != nil {
+		// Serve registers its listener in a goroutine that may not have
+		// run yet, so close it here too.
+		_ = ln.Close()
+		_ = srv.Close()
+	}
+}
+
+func (s *testServer) host() string {
+	h, _, _ := net.SplitHostPort(s.addr)
+	return h
+}
+
+func (s *testServer) port() int {
+	_, p, _ := net.SplitHostPort(s.addr)
+	var n int
+	for _, c := range p {
+		n = n*10 + int(c-'0')
+	}
+	return n
+}
+
+// config is how Sésame reaches this server: plain SMTP, or STARTTLS
+// trusting the test certificate when the server offers it.
+func (s *testServer) config() SMTPConfig {
+	cfg := SMTPConfig{Host: s.host(), Port: s.port(), TLS: TLSNone, Timeout: 5 * time.Second}
+	if s.tlsConfig != nil {
+		cfg.TLS = TLSMandatory
+		cfg.TLSConfig = clientTLS
+	}
+	return cfg
+}
+
+func (s *testServer) received() []received {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]received(nil), s.msgs...)
+}
+
+func (s *testServer) stats() (count, sessions, mailCmds int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.count, s.sessions, s.mailCmds
+}
+
+func (s *testServer) setMailErr(f func(from string) error) {
+	s.mu.Lock()
+	s.mailErr = f
+	s.mu.Unlock()
+}
+
+func (s *testServer) setRcptErr(f func(to string) error) {
+	s.mu.Lock()
+	s.rcptErr = f
+	s.mu.Unlock()
+}
+
+func (s *testServer) setDataErr(f func(data []byte) error) {
+	s.mu.Lock()
+	s.dataErr = f
+	s.mu.Unlock()
+}
+
+// NewSession implements smtp.Backend.
+func (s *testServer) NewSession(c *smtp.Conn) (smtp.Session, error) {
+	s.mu.Lock()
+	s.sessions++
+	s.mu.Unlock()
+	_, isTLS := c.TLSConnectionState()
+	return &testSession{s: s, remote: c.Conn().RemoteAddr().String(), tls: isTLS}, nil
+}
+
+type testSession struct {
+	s      *testServer
+	remote string
+	tls    bool
+	authed bool
+	from   string
+	to     []string
+}
+
+func (ss *testSession) AuthMechanisms() []string {
+	if ss.s.users == nil {
+		return nil
+	}
+	return []string{sasl.Plain}
+}
+
+func (ss *testSession) Auth(mech string) (sasl.Server, error) {
+	return sasl.NewPlainServer(func(_, user, pass string) error {
+		if want, ok := ss.s.users[user]; !ok || want != pass {
+			return smtp.ErrAuthFailed
+		}
+		ss.authed = true
+		ss.s.mu.Lock()
+		ss.s.authOK++
+		ss.s.mu.Unlock()
+		return nil
+	}), nil
+}
+
+func (ss *testSession) Mail(from string, _ *smtp.MailOptions) error {
+	ss.s.mu.Lock()
+	ss.s.mailCmds++
+	hook := ss.s.mailErr
+	ss.s.mu.Unlock()
+	if ss.s.users != nil && !ss.authed {
+		return smtp.ErrAuthRequired
+	}
+	if hook != nil {
+		if err := hook(from); err != nil {
+			return err
+		}
+	}
+	ss.from = from
+	return nil
+}
+
+func (ss *testSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	ss.s.mu.Lock()
+	hook := ss.s.rcptErr
+	ss.s.mu.Unlock()
+	if hook != nil {
+		if err := hook(to); err != nil {
+			return err
+		}
+	}
+	ss.to = append(ss.to, to)
+	return nil
+}
+
+func (ss *testSession) Data(r io.Reader) error {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	ss.s.mu.Lock()
+	defer ss.s.mu.Unlock()
+	if ss.s.dataErr != nil {
+		if err := ss.s.dataErr(data); err != nil {
+			return err
+		}
+	}
+	ss.s.count++
+	if !ss.s.discard {
+		ss.s.msgs = append(ss.s.msgs, received{From: ss.from, To: ss.to, Data: data, Remote: ss.remote, TLS: ss.tls})
+	}
+	return nil
+}
+
+func (ss *testSession) Reset()        { ss.from, ss.to = "", nil }
+func (ss *testSession) Logout() error { return nil }
+
+// A self-signed certificate for 127.0.0.1, made once per test binary;
+// clientTLS trusts it, as an operator would trust a private CA.
+var serverTLS, clientTLS = func() (*tls.Config, *tls.Config) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		panic(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(1),
+		Subject:               pkix.Name{CommonName: "sesame test smtp"},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(24 * time.Hour),
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+		IPAddresses:           []net.IP{net.ParseIP("127.0.0.1")},
+		DNSNames:              []string{"localhost"},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		panic(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		panic(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(cert)
+	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key, Leaf: cert}}},
+		&tls.Config{RootCAs: pool}
+}()
+
+func withSTARTTLS(s *testServer) { s.tlsConfig = serverTLS }
+
+// fakeClock is a settable clock shared by the worker and the composer.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newClock() *fakeClock {
+	return &fakeClock{t: time.Date(2025, 11, 26, 14, 5, 0, 0, time.UTC)}
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// fakeQueue is an in-memory outbox that records every Save in order.
+type fakeQueue struct {
+	mu     sync.Mutex
+	msgs   map[string]Message
+	saves  []Message
+	dueErr error
+}
+
+func newQueue(ms ...Message) *fakeQueue {
+	q := &fakeQueue{msgs: map[string]Message{}}
+	q.add(ms...)
+	return q
+}
+
+func (q *fakeQueue) add(ms ...Message) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for _, m := range ms {
+		q.msgs[m.ID] = m
+	}
+}
+
+func (q *fakeQueue) Due(now time.Time, max int) ([]Message, error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.dueErr != nil {
+		return nil, q.dueErr
+	}
+	var out []Message
+	for _, m := range q.msgs {
+		if m.Status == StatusPending && !m.NextAttempt.After(now) {
+			out = append(out, m)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].Created.Equal(out[j].Created) {
+			return out[i].Created.Before(out[j].Created)
+		}
+		return out[i].ID < out[j].ID
+	})
+	if len(out) > max {
+		out = out[:max]
+	}
+	return out, nil
+}
+
+func (q *fakeQueue) Save(m Message) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if _, ok := q.msgs[m.ID]; !ok {
+		return errors.New("no such message")
+	}
+	q.msgs[m.ID] = m
+	q.saves = append(q.saves, m)
+	return nil
+}
+
+func (q *fakeQueue) get(id string) Message {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.msgs[id]
+}
+
+func (q *fakeQueue) savesCopy() []Message {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return append([]Message(nil), q.saves...)
+}
+
+var testLocales = locales.Must()
+
+func testComposer(clock *fakeClock) *Composer {
+	c := &Composer{
+		Locales:  testLocales,
+		School:   "Collège Jean Moulin",
+		BaseURL:  "https://parents.college-exemple.fr/",
+		MailFrom: "sesame@college-exemple.fr",
+		ReplyTo:  "secretariat@college-exemple.fr",
+		Secretariat: Secretariat{
+			Phone: "01 23 45 67 89",
+			Email: "secretariat@college-exemple.fr",
+			Hours: "du lundi au vendredi, 8 h – 17 h",
+		},
+		Location: time.FixedZone("CET", 3600),
+	}
+	if clock != nil {
+		c.Now = clock.Now
+	}
+	return c
+}
+
+func codeMessage(id string, now time.Time, lang string) Message {
+	return Message{
+		ID:          id,
+		Kind:        KindRecoveryCode,
+		To:          "marie.dupont@exemple.fr",
+		Lang:        lang,
+		Name:        "Marie Dupont",
+		Identifiers: []string{"mdupont", "dupont.m2"},
+		Code:        "12345678",
+		Created:     now,
+		ExpiresAt:   now.Add(30 * time.Minute),
+		Status:      StatusPending,
+	}
+}
+
+func newWorker(q Queue, tr Transport, clock *fakeClock) *Worker {
+	return &Worker{
+		Queue:     q,
+		Composer:  testComposer(clock),
+		Transport: tr,
+		Now:       clock.Now,
+		Jitter:    func() float64 { return 0.5 },
+	}
+}
+
+// parsedMail is a received message taken apart as a mail client would.
+type parsedMail struct {
+	Header  netmail.Header
+	Subject string
+	Text    string
+	HTML    string
+	RawHead string
+}
+
+func parseMail(t *testing.T, data []byte) parsedMail {
+	t.Helper()
+	msg, err := netmail.ReadMessage(bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("received data is not a mail message: %v\n%s", err, data)
+	}
+	head, _, _ := bytes.Cut(data, []byte("\r\n\r\n"))
+	p := parsedMail{Header: msg.Header, RawHead: string(head)}
+	if p.Subject, err = new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject")); err != nil {
+		t.Fatalf("subject: %v", err)
+	}
+	mt, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
+	if err != nil || mt != "multipart/alternative" {
+		t.Fatalf("Content-Type = %q (%v), want multipart/alternative", msg.Header.Get("Content-Type"), err)
+	}
+	mr := multipart.NewReader(msg.Body, params["boundary"])
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatalf("multipart: %v", err)
+		}
+		body, err := io.ReadAll(part) // quoted-printable is decoded by the reader
+		if err != nil {
+			t.Fatalf("part: %v", err)
+		}
+		ct, _, _ := mime.ParseMediaType(part.Header.Get("Content-Type"))
+		switch ct {
+		case "text/plain":
+			p.Text = string(body)
+		case "text/html":
+			p.HTML = string(body)
+		default:
+			t.Fatalf("unexpected part %q", ct)
+		}
+	}
+	if p.Text == "" || p.HTML == "" {
+		t.Fatalf("want a text and an HTML part, got text=%d html=%d bytes", len(p.Text), len(p.HTML))
+	}
+	return p
+}
+
+// render writes a composed message as it would go on the wire.
+func render(t testing.TB, c *Composer, m Message) []byte {
+	t.Helper()
+	msg, err := c.Compose(m)
+	if err != nil {
+		t.Fatalf("Compose: %v", err)
+	}
+	var buf bytes.Buffer
+	if _, err := msg.WriteTo(&buf); err != nil {
+		t.Fatalf("WriteTo: %v", err)
+	}
+	return buf.Bytes()
+}
+
+func headerLines(raw string) []string {
+	return strings.Split(raw, "\r\n")
+}

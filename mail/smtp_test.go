@@ -1,0 +1,208 @@
+package mail
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-smtp"
+	gomail "github.com/wneessen/go-mail"
+)
+
+func TestParseSMTPURL(t *testing.T) {
+	tests := []struct {
+		raw, tls string
+		want     SMTPConfig
+	}{
+		{"smtp://user:pass@mail.example.org:587", "",
+			SMTPConfig{Host: "mail.example.org", Port: 587, Username: "user", Password: "pass", TLS: TLSMandatory}},
+		{"smtp://mail.example.org", "",
+			SMTPConfig{Host: "mail.example.org", Port: 587, TLS: TLSMandatory}},
+		{"SMTPS://user%40school.fr:p%40ss%3Aw%2Fd@mail.example.org", "mandatory",
+			SMTPConfig{Host: "mail.example.org", Port: 465, Username: "user@school.fr", Password: "p@ss:w/d", ImplicitTLS: true, TLS: TLSMandatory}},
+		{"smtps://mail.example.org:2465/", "",
+			SMTPConfig{Host: "mail.example.org", Port: 2465, ImplicitTLS: true, TLS: TLSMandatory}},
+		{"smtp://127.0.0.1:2525", "none",
+			SMTPConfig{Host: "127.0.0.1", Port: 2525, TLS: TLSNone}},
+		{"smtp://relay.lan:25", " Opportunistic ",
+			SMTPConfig{Host: "relay.lan", Port: 25, TLS: TLSOpportunistic}},
+		{"smtp://user@[::1]:25", "none",
+			SMTPConfig{Host: "::1", Port: 25, Username: "user", TLS: TLSNone}},
+	}
+	for _, tt := range tests {
+		got, err := ParseSMTPURL(tt.raw, tt.tls)
+		if err != nil || got != tt.want {
+			t.Errorf("ParseSMTPURL(%q, %q) = %+v, %v; want %+v", tt.raw, tt.tls, got, err, tt.want)
+		}
+	}
+}
+
+func TestParseSMTPURLErrors(t *testing.T) {
+	tests := []struct {
+		raw, tls string
+		want     string
+	}{
+		{"", "", "empty"},
+		{"mail.example.org:587", "", "scheme"},
+		{"http://mail.example.org", "", `scheme "http" is not supported`},
+		{"smtp://", "", "no host"},
+		{"smtp://user:pass@:587", "", "no host"},
+		{"smtp://mail.example.org:99999", "", "port"},
+		{"smtp://mail.example.org:0", "", "port"},
+		{"smtp://mail.example.org/inbox", "", "path"},
+		{"smtp://mail.example.org?tls=none", "", "--smtp-tls"},
+		{"smtp://mail.example.org", "starttls", "not a TLS mode"},
+		{"smtps://mail.example.org", "none", "contradicts"},
+		{"smtps://mail.example.org", "opportunistic", "contradicts"},
+		{"smtp://:s3cret@mail.example.org", "", "without a user name"},
+		{"smtp://user:s3cret word@mail example.org", "", "percent-encode"},
+		{"smtp:mail.example.org", "", "missing //"},
+	}
+	for _, tt := range tests {
+		_, err := ParseSMTPURL(tt.raw, tt.tls)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("ParseSMTPURL(%q, %q) error = %v, want one mentioning %q", tt.raw, tt.tls, err, tt.want)
+			continue
+		}
+		if strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("ParseSMTPURL(%q) error repeats the password: %v", tt.raw, err)
+		}
+	}
+}
+
+func TestSMTPConfigPassword(t *testing.T) {
+	cfg, err := ParseSMTPURL("smtp://sesame@mail.example.org", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg = cfg.WithPassword("from-a-file\n")
+	if cfg.Password != "from-a-file" {
+		t.Errorf("Password = %q", cfg.Password)
+	}
+	if s := cfg.String(); strings.Contains(s, "from-a-file") || s != "smtp://sesame@mail.example.org:587 (tls mandatory)" {
+		t.Errorf("String() = %q", s)
+	}
+}
+
+// TestSendResults checks the classification of per-message outcomes in
+// one batch: accepted, refused for good, refused for now.
+func TestSendResults(t *testing.T) {
+	srv := newTestServer(t)
+	srv.setRcptErr(func(to string) error {
+		switch {
+		case strings.HasPrefix(to, "gone"):
+			return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "User unknown"}
+		case strings.HasPrefix(to, "busy"):
+			return &smtp.SMTPError{Code: 452, EnhancedCode: smtp.EnhancedCode{4, 2, 2}, Message: "Mailbox full"}
+		}
+		return nil
+	})
+	c := testComposer(nil)
+	var msgs []*gomail.Msg
+	for _, to := range []string{"ok@exemple.fr", "gone@exemple.fr", "busy@exemple.fr", "ok2@exemple.fr"} {
+		msg, err := c.Compose(Message{Kind: KindTest, To: to})
+		if err != nil {
+			t.Fatal(err)
+		}
+		msgs = append(msgs, msg)
+	}
+	res := NewSender(srv.config()).Send(context.Background(), msgs)
+	if res[0] != nil || res[3] != nil {
+		t.Fatalf("accepted messages reported %v, %v", res[0], res[3])
+	}
+	var gone, busy *DeliveryError
+	if !errors.As(res[1], &gone) || gone.Temporary || gone.Code != 550 || gone.Stage != StageRcpt ||
+		gone.Answer != "sending SMTP RCPT TO command: 550 5.1.1 User unknown" {
+		t.Errorf("550: %#v", gone)
+	}
+	if !errors.As(res[2], &busy) || !busy.Temporary || busy.Code != 452 || busy.Stage != StageRcpt ||
+		!strings.Contains(busy.Answer, "452 4.2.2 Mailbox full") {
+		t.Errorf("452: %#v", busy)
+	}
+	if count, sessions, _ := srv.stats(); count != 2 || sessions != 1 {
+		t.Errorf("server: %d messages over %d sessions, want 2 over 1", count, sessions)
+	}
+}
+
+func TestProbe(t *testing.T) {
+	c := testComposer(nil)
+	msg := func(t *testing.T, to string) *gomail.Msg {
+		m, err := c.Compose(Message{Kind: KindTest, To: to, Lang: "en"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	users := func(s *testServer) { s.users = map[string]string{"sesame": "right"} }
+	tests := []struct {
+		name     string
+		server   []func(*testServer)
+		setup    func(*testServer, *SMTPConfig)
+		to       string
+		verdict  Verdict
+		sentence string
+		code     int
+		count    int
+	}{
+		{name: "accepted", to: "it@exemple.fr", verdict: VerdictAccepted, sentence: "Accepted", code: 250, count: 1},
+		{name: "accepted over STARTTLS with auth", server: []func(*testServer){withSTARTTLS, users},
+			setup:   func(_ *testServer, cfg *SMTPConfig) { cfg.Username, cfg.Password = "sesame", "right" },
+			to:      "it@exemple.fr",
+			verdict: VerdictAccepted, sentence: "Accepted", code: 250, count: 1},
+		{name: "cannot connect", setup: func(s *testServer, _ *SMTPConfig) { s.stop() },
+			to: "it@exemple.fr", verdict: VerdictCannotConnect, sentence: "Cannot connect to 127.0.0.1:"},
+		{name: "relay denied", setup: func(s *testServer, _ *SMTPConfig) {
+			s.setRcptErr(func(string) error {
+				return &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "Relay access denied"}
+			})
+		}, to: "someone@elsewhere.example", verdict: VerdictRelayDenied, sentence: "Relay denied", code: 554},
+		{name: "greylisted", setup: func(s *testServer, _ *SMTPConfig) {
+			s.setRcptErr(func(string) error {
+				return &smtp.SMTPError{Code: 450, EnhancedCode: smtp.EnhancedCode{4, 7, 1}, Message: "Greylisted"}
+			})
+		}, to: "it@exemple.fr", verdict: VerdictDeferred, sentence: "try again later", code: 450},
+		{name: "auth refused", server: []func(*testServer){withSTARTTLS, users},
+			setup:   func(_ *testServer, cfg *SMTPConfig) { cfg.Username, cfg.Password = "sesame", "wrong" },
+			to:      "it@exemple.fr",
+			verdict: VerdictAuthRefused, sentence: "Authentication refused", code: 535},
+		{name: "STARTTLS not offered", setup: func(_ *testServer, cfg *SMTPConfig) { cfg.TLS = TLSMandatory },
+			to: "it@exemple.fr", verdict: VerdictTLSFailure, sentence: "STARTTLS is required (--smtp-tls mandatory) but the server does not offer it"},
+		{name: "certificate not trusted", server: []func(*testServer){withSTARTTLS},
+			setup: func(_ *testServer, cfg *SMTPConfig) { cfg.TLSConfig = nil },
+			to:    "it@exemple.fr", verdict: VerdictTLSFailure, sentence: "certificate is not trusted"},
+		{name: "implicit TLS on a plain port", setup: func(_ *testServer, cfg *SMTPConfig) { cfg.ImplicitTLS = true },
+			to: "it@exemple.fr", verdict: VerdictTLSFailure, sentence: "implicit-TLS port"},
+		{name: "sender refused", setup: func(s *testServer, _ *SMTPConfig) {
+			s.setMailErr(func(string) error {
+				return &smtp.SMTPError{Code: 553, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "Sender address rejected: not owned by user"}
+			})
+		}, to: "it@exemple.fr", verdict: VerdictSenderRefused, sentence: "--mail-from", code: 553},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := newTestServer(t, tt.server...)
+			cfg := srv.config()
+			if tt.setup != nil {
+				tt.setup(srv, &cfg)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			r := Probe(ctx, cfg, msg(t, tt.to))
+			if r.Verdict != tt.verdict || !strings.Contains(r.Sentence, tt.sentence) || r.Code != tt.code {
+				t.Errorf("Probe = %+v; want verdict %s, code %d, a sentence with %q", r, tt.verdict, tt.code, tt.sentence)
+			}
+			if r.Answer == "" || !strings.Contains(r.Sentence, r.Answer) {
+				t.Errorf("the sentence %q does not quote the answer %q", r.Sentence, r.Answer)
+			}
+			if strings.Contains(r.Sentence, "wrong") || strings.Contains(r.Sentence, "right") {
+				t.Errorf("the sentence repeats the password: %q", r.Sentence)
+			}
+			if count, _, _ := srv.stats(); count != tt.count {
+				t.Errorf("server received %d messages, want %d", count, tt.count)
+			}
+			t.Logf("%s: %s", r.Verdict, r.Sentence)
+		})
+	}
+}

@@ -1,0 +1,202 @@
+package mail
+
+import (
+	"embed"
+	htmltemplate "html/template"
+	"strconv"
+	"strings"
+	texttemplate "text/template"
+	"time"
+
+	"sesame/locales"
+)
+
+//go:embed templates/*.tmpl
+var templateFS embed.FS
+
+// templateSet is the pair of templates for one kind of e-mail.
+type templateSet struct {
+	text *texttemplate.Template
+	html *htmltemplate.Template
+}
+
+// templateSets is parsed once at start-up: the templates are embedded,
+// so a parse error is a programming error that the tests catch.
+var templateSets = func() map[Kind]templateSet {
+	text := texttemplate.Must(texttemplate.ParseFS(templateFS, "templates/layout.txt.tmpl"))
+	html := htmltemplate.Must(htmltemplate.ParseFS(templateFS, "templates/layout.html.tmpl"))
+	sets := map[Kind]templateSet{}
+	for _, k := range []Kind{KindRecoveryCode, KindAccountDisabled, KindPasswordChanged, KindTest} {
+		sets[k] = templateSet{
+			text: texttemplate.Must(texttemplate.Must(text.Clone()).ParseFS(templateFS, "templates/"+string(k)+".txt.tmpl")),
+			html: htmltemplate.Must(htmltemplate.Must(html.Clone()).ParseFS(templateFS, "templates/"+string(k)+".html.tmpl")),
+		}
+	}
+	return sets
+}()
+
+func (s templateSet) render(v *view) (text, html string, err error) {
+	var tb, hb strings.Builder
+	tb.Grow(2048)
+	hb.Grow(6144)
+	if err := s.text.ExecuteTemplate(&tb, "layout", v); err != nil {
+		return "", "", err
+	}
+	if err := s.html.ExecuteTemplate(&hb, "layout", v); err != nil {
+		return "", "", err
+	}
+	return tb.String(), hb.String(), nil
+}
+
+// view is what the templates see. Every sentence comes through T or N,
+// so the templates hold layout only and the words live in mail.*.json.
+type view struct {
+	Lang        string
+	Subject     string
+	School      string
+	Name        string
+	Code        string // grouped
+	Identifiers []string
+	// AccountCount picks singular or plural for sentences about the
+	// accounts; with no identifiers listed it is one account.
+	AccountCount int
+	Minutes      int
+	Until        string // when the code expires, as a time of day
+	ChangedAt    string // when the password was changed, date and time
+	BaseURL      string
+	Secretariat  Secretariat
+	TelURL       htmltemplate.URL
+	MailtoURL    htmltemplate.URL
+
+	bundle *locales.Bundle
+	data   map[string]any
+}
+
+func (c *Composer) newView(lang string, m Message) *view {
+	v := &view{
+		Lang:    lang,
+		School:  oneLine(c.School),
+		Name:    oneLine(m.Name),
+		BaseURL: c.BaseURL,
+		Secretariat: Secretariat{
+			Phone: oneLine(c.Secretariat.Phone),
+			Email: oneLine(c.Secretariat.Email),
+			Hours: oneLine(c.Secretariat.Hours),
+		},
+		bundle: c.Locales,
+	}
+	for _, id := range m.Identifiers {
+		if id = oneLine(id); id != "" {
+			v.Identifiers = append(v.Identifiers, id)
+		}
+	}
+	v.AccountCount = max(1, len(v.Identifiers))
+	v.TelURL = telURL(v.Secretariat.Phone)
+	if v.Secretariat.Email != "" && checkRecipient(v.Secretariat.Email) == nil {
+		v.MailtoURL = htmltemplate.URL("mailto:" + v.Secretariat.Email)
+	}
+	if m.Kind == KindRecoveryCode {
+		v.Code = GroupCode(m.Code)
+		ttl := c.CodeTTL
+		if !m.ExpiresAt.IsZero() && !m.Created.IsZero() && m.ExpiresAt.After(m.Created) {
+			// The message's own expiry is the code's: it cannot drift
+			// from the configuration the code was issued under.
+			ttl = m.ExpiresAt.Sub(m.Created)
+		}
+		if ttl <= 0 {
+			ttl = DefaultCodeTTL
+		}
+		v.Minutes = int((ttl + 30*time.Second) / time.Minute)
+		until := m.ExpiresAt
+		if until.IsZero() {
+			until = c.now().Add(ttl)
+		}
+		v.Until = c.formatTime(lang, "mail.time", until)
+	}
+	if m.Kind == KindPasswordChanged {
+		at := m.Created
+		if at.IsZero() {
+			at = c.now()
+		}
+		v.ChangedAt = c.formatTime(lang, "mail.datetime", at)
+	}
+	identifier := ""
+	if len(v.Identifiers) > 0 {
+		identifier = v.Identifiers[0]
+	}
+	v.data = map[string]any{
+		"School":     v.School,
+		"Name":       v.Name,
+		"Code":       v.Code,
+		"Minutes":    v.Minutes,
+		"Until":      v.Until,
+		"ChangedAt":  v.ChangedAt,
+		"Identifier": identifier,
+		"Phone":      v.Secretariat.Phone,
+		"Email":      v.Secretariat.Email,
+		"Hours":      v.Secretariat.Hours,
+		"BaseURL":    v.BaseURL,
+	}
+	return v
+}
+
+// T returns the sentence id in the e-mail's language.
+func (v *view) T(id string) string { return v.bundle.T(v.Lang, id, v.data) }
+
+// N returns the sentence id in the plural form that fits count.
+func (v *view) N(id string, count int) string {
+	data := make(map[string]any, len(v.data)+1)
+	for k, val := range v.data {
+		data[k] = val
+	}
+	return v.bundle.N(v.Lang, id, count, data)
+}
+
+// HasHelp reports whether any way to reach the secretariat is configured.
+func (v *view) HasHelp() bool {
+	return v.Secretariat.Phone != "" || v.Secretariat.Email != "" || v.Secretariat.Hours != ""
+}
+
+// formatTime writes t the way a parent writes it; month names and word
+// order are in the locale files, not in Go's layouts.
+func (c *Composer) formatTime(lang, id string, t time.Time) string {
+	t = t.In(c.location())
+	data := map[string]any{
+		"Day":    strconv.Itoa(t.Day()),
+		"Month":  c.Locales.T(lang, "mail.month."+strconv.Itoa(int(t.Month())), nil),
+		"Year":   strconv.Itoa(t.Year()),
+		"Hour":   strconv.Itoa(t.Hour()),
+		"Hour2":  twoDigits(t.Hour()),
+		"Minute": twoDigits(t.Minute()),
+	}
+	return c.Locales.T(lang, id, data)
+}
+
+func twoDigits(n int) string {
+	if n < 10 {
+		return "0" + strconv.Itoa(n)
+	}
+	return strconv.Itoa(n)
+}
+
+// telURL makes a tel: link from a phone number as people write it
+// ("01 23 45 67 89", "+33 1 23…"); html/template refuses tel: URLs it
+// did not see built, and only digits and a leading + go into this one.
+func telURL(phone string) htmltemplate.URL {
+	var b strings.Builder
+	for i, r := range phone {
+		switch {
+		case r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case r == '+' && i == 0:
+			b.WriteRune(r)
+		case r == ' ' || r == '.' || r == '-' || r == '(' || r == ')' || r == '\u00a0':
+		default:
+			return ""
+		}
+	}
+	if b.Len() < 3 {
+		return ""
+	}
+	return htmltemplate.URL("tel:" + b.String())
+}

@@ -1,0 +1,345 @@
+package mail
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	gomail "github.com/wneessen/go-mail"
+)
+
+// DefaultExpiry is how long a message without a code stays worth
+// sending. Whoever enqueues a message sets ExpiresAt: the code's expiry
+// for KindRecoveryCode, Created + DefaultExpiry for the others.
+const DefaultExpiry = 24 * time.Hour
+
+// NewPending fills in what the outbox needs before m is stored: status
+// pending, Created and NextAttempt set to now (due at once), and
+// ExpiresAt when the caller left it zero — Created + DefaultExpiry, or
+// Created + DefaultCodeTTL for a code message, whose caller should
+// rather pass the code's own expiry.
+func NewPending(m Message, now time.Time) Message {
+	m.Status = StatusPending
+	if m.Created.IsZero() {
+		m.Created = now
+	}
+	m.NextAttempt = m.Created
+	m.Attempts = 0
+	m.LastError = ""
+	m.SentAt = time.Time{}
+	if m.ExpiresAt.IsZero() {
+		if m.Kind == KindRecoveryCode {
+			m.ExpiresAt = m.Created.Add(DefaultCodeTTL)
+		} else {
+			m.ExpiresAt = m.Created.Add(DefaultExpiry)
+		}
+	}
+	return m
+}
+
+// Worker defaults.
+const (
+	DefaultBatch      = 50
+	DefaultPoll       = 3 * time.Second
+	backoffBase       = 10 * time.Second
+	backoffCap        = 15 * time.Minute
+	backoffJitterFrac = 0.2
+)
+
+// Queue is the durable outbox, as the worker needs it. The store
+// implements it; the worker is its only writer once a message is queued.
+type Queue interface {
+	// Due returns up to max messages with Status pending whose
+	// NextAttempt is not after now (a zero NextAttempt is due at once),
+	// oldest Created first.
+	Due(now time.Time, max int) ([]Message, error)
+	// Save durably replaces the stored message that has m.ID. It must
+	// not return before the change is on disk: a message saved as sent
+	// is never handed to the server again, even after a crash.
+	Save(m Message) error
+}
+
+// Transport hands composed messages to a mail server; *Sender is the
+// SMTP one. Send returns one result per message, nil for accepted.
+type Transport interface {
+	Send(ctx context.Context, msgs []*gomail.Msg) []error
+}
+
+// Worker delivers the outbox in the background, so no request waits on
+// SMTP. Create it with its fields set, then call Run in one goroutine;
+// Notify wakes it when a message is queued.
+type Worker struct {
+	Queue Queue
+	// Composer renders messages; required when Transport is set.
+	Composer *Composer
+	// Transport delivers; nil means SMTP is not configured: messages
+	// wait in the outbox (expired ones are still closed) and a warning
+	// is logged once.
+	Transport Transport
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Log receives one line per delivery outcome; nil discards.
+	Log *slog.Logger
+	// Batch is how many messages go over one connection; 0 means
+	// DefaultBatch.
+	Batch int
+	// Poll is how often the outbox is checked without a Notify (for
+	// retries that become due); 0 means DefaultPoll.
+	Poll time.Duration
+	// Jitter returns a number in [0, 1) to spread retries; nil means
+	// math/rand/v2.
+	Jitter func() float64
+
+	initOnce sync.Once
+	wake     chan struct{}
+	warnOnce sync.Once
+	// mu makes RunOnce and Run exclusive, so a message is never in two
+	// batches at once.
+	mu sync.Mutex
+}
+
+func (w *Worker) init() {
+	w.initOnce.Do(func() { w.wake = make(chan struct{}, 1) })
+}
+
+// Notify tells the worker a message was queued. It never blocks: one
+// pending wake-up is enough, whatever the number of messages.
+func (w *Worker) Notify() {
+	w.init()
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run delivers until ctx is done: at once when notified, else every
+// Poll, and straight again while full batches keep coming.
+func (w *Worker) Run(ctx context.Context) {
+	w.init()
+	poll := w.Poll
+	if poll <= 0 {
+		poll = DefaultPoll
+	}
+	timer := time.NewTimer(poll)
+	defer timer.Stop()
+	for ctx.Err() == nil {
+		processed, _, err := w.runOnce(ctx)
+		if err != nil {
+			w.logger().Error("mail outbox", "err", err)
+		}
+		// A full batch means more may be due; without a transport nothing
+		// changes, so going round again would only spin.
+		if w.Transport != nil && processed >= w.batch() && err == nil {
+			continue
+		}
+		timer.Reset(poll)
+		select {
+		case <-ctx.Done():
+			return
+		case <-w.wake:
+		case <-timer.C:
+		}
+	}
+}
+
+// RunOnce handles one batch of due messages and returns how many the
+// server accepted. Errors are the queue's; delivery failures are
+// recorded on the messages instead.
+func (w *Worker) RunOnce(ctx context.Context) (int, error) {
+	_, sent, err := w.runOnce(ctx)
+	return sent, err
+}
+
+func (w *Worker) runOnce(ctx context.Context) (processed, sent int, err error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	now := w.now()
+	due, err := w.Queue.Due(now, w.batch())
+	if err != nil {
+		return 0, 0, fmt.Errorf("mail outbox: reading due messages: %w", err)
+	}
+	if len(due) == 0 {
+		return 0, 0, nil
+	}
+	processed = len(due)
+	var errs []error
+	save := func(m Message) {
+		if err := w.Queue.Save(m); err != nil {
+			errs = append(errs, fmt.Errorf("mail outbox: saving %s: %w", m.ID, err))
+		}
+	}
+
+	// Close what can no longer be sent before touching the network.
+	batch := make([]Message, 0, len(due))
+	msgs := make([]*gomail.Msg, 0, len(due))
+	for _, m := range due {
+		if m.Status != StatusPending {
+			continue
+		}
+		if expired(m, now) {
+			w.fail(&m, expiredReason(m))
+			save(m)
+			continue
+		}
+		if w.Transport == nil {
+			continue
+		}
+		msg, err := w.Composer.Compose(m)
+		if err != nil {
+			// Compose errors never contain the code. A malformed message
+			// will not get better; anything else is the configuration's
+			// fault, and the message waits for it to be fixed.
+			m.Attempts++
+			reason := "cannot compose: " + scrub(m, err.Error())
+			if errors.Is(err, ErrBadRecipient) || errors.Is(err, ErrNoCode) || errors.Is(err, ErrUnknownKind) {
+				w.fail(&m, reason)
+			} else {
+				m.LastError = reason
+				m.NextAttempt = now.Add(w.backoff(m.Attempts))
+				w.logger().Error("mail not composed", w.attrs(m, "err", reason)...)
+			}
+			save(m)
+			continue
+		}
+		batch = append(batch, m)
+		msgs = append(msgs, msg)
+	}
+	if w.Transport == nil {
+		w.warnOnce.Do(func() {
+			w.logger().Warn("mail outbox: no SMTP server configured; messages wait in the outbox until one is (set --smtp-url)")
+		})
+		return processed, 0, errors.Join(errs...)
+	}
+	if len(batch) == 0 {
+		return processed, 0, errors.Join(errs...)
+	}
+
+	results := w.Transport.Send(ctx, msgs)
+	// Accepted messages are saved first, before any other write or log
+	// line: once the server has a message, the outbox must say so before
+	// anything can fail and leave it pending, to be sent twice.
+	for i := range batch {
+		if i < len(results) && results[i] == nil {
+			m := &batch[i]
+			m.Attempts++
+			m.Status = StatusSent
+			m.SentAt = now
+			m.Code = ""
+			m.LastError = ""
+			save(*m)
+			sent++
+		}
+	}
+	configWarned := false
+	for i := range batch {
+		m := &batch[i]
+		var res error = errors.New("no result from the transport")
+		if i < len(results) {
+			res = results[i]
+		}
+		if res == nil {
+			w.logger().Info("mail sent", w.attrs(*m, "answer", scrub(*m, msgs[i].ServerResponse()))...)
+			continue
+		}
+		original := *m
+		answer := scrub(original, res.Error())
+		var de *DeliveryError
+		if errors.As(res, &de) {
+			answer = scrub(original, de.Answer)
+		}
+		if de != nil && (de.Stage == StageTLS || de.Stage == StageAuth) && !configWarned {
+			// Only the school's IT person can fix this; say it once per
+			// batch, loudly, rather than once per message.
+			configWarned = true
+			w.logger().Error("mail server refused the connection; check the SMTP settings with `sesame mail test`",
+				"stage", string(de.Stage), "err", answer)
+		}
+		m.Attempts++
+		if de != nil && !de.Temporary {
+			w.fail(m, answer)
+			save(*m)
+			continue
+		}
+		m.LastError = answer
+		m.NextAttempt = now.Add(w.backoff(m.Attempts))
+		save(*m)
+		w.logger().Warn("mail delivery deferred", w.attrs(*m, "err", answer, "next_attempt", m.NextAttempt)...)
+	}
+	return processed, sent, errors.Join(errs...)
+}
+
+// fail closes a message for good; the code goes with it.
+func (w *Worker) fail(m *Message, reason string) {
+	m.Status = StatusFailed
+	m.Code = ""
+	m.LastError = reason
+	m.NextAttempt = time.Time{}
+	w.logger().Warn("mail failed", w.attrs(*m, "err", reason)...)
+}
+
+// expired reports whether sending m has become useless. A message
+// queued without ExpiresAt gets DefaultExpiry from Created, so nothing
+// retries forever.
+func expired(m Message, now time.Time) bool {
+	deadline := m.ExpiresAt
+	if deadline.IsZero() {
+		if m.Created.IsZero() {
+			return false
+		}
+		deadline = m.Created.Add(DefaultExpiry)
+	}
+	return now.After(deadline)
+}
+
+func expiredReason(m Message) string {
+	if m.LastError != "" {
+		return "expired before delivery; last error: " + m.LastError
+	}
+	return "expired before delivery"
+}
+
+// backoff is 10 s · 2^(attempts−1), capped at 15 minutes, ±20 %, so a
+// server that was down is not hit by every message at the same second.
+func (w *Worker) backoff(attempts int) time.Duration {
+	d := backoffBase
+	for i := 1; i < attempts && d < backoffCap; i++ {
+		d *= 2
+	}
+	d = min(d, backoffCap)
+	r := rand.Float64()
+	if w.Jitter != nil {
+		r = w.Jitter()
+	}
+	return time.Duration(float64(d) * (1 - backoffJitterFrac + 2*backoffJitterFrac*r))
+}
+
+// attrs is what a log line may say about a message: never the code,
+// never the address in clear.
+func (w *Worker) attrs(m Message, kv ...any) []any {
+	return append([]any{"id", m.ID, "kind", m.Kind, "to", MaskAddress(m.To), "attempts", m.Attempts}, kv...)
+}
+
+func (w *Worker) now() time.Time {
+	if w.Now != nil {
+		return w.Now()
+	}
+	return time.Now()
+}
+
+func (w *Worker) batch() int {
+	if w.Batch > 0 {
+		return w.Batch
+	}
+	return DefaultBatch
+}
+
+func (w *Worker) logger() *slog.Logger {
+	if w.Log != nil {
+		return w.Log
+	}
+	return slog.New(slog.DiscardHandler)
+}

@@ -1,0 +1,69 @@
+// Browser tests of Sésame, in Debian's Chromium (/usr/bin/chromium).
+//
+// Playwright never downloads a browser here: npm ci runs with
+// PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 (scripts/install-deps.sh) and every
+// project launches the system Chromium through executablePath, with no
+// `channel`. e2e/global-setup.ts starts the freshly built bin/sesame on a
+// free port with a fresh data file; tests get its address as baseURL
+// through the fixture in e2e/helpers.ts.
+import { defineConfig, devices } from '@playwright/test';
+
+const chromium = {
+  // SESAME_E2E_CHROMIUM lets a developer point at another Chromium build;
+  // CI and the README use Debian's.
+  executablePath: process.env.SESAME_E2E_CHROMIUM || '/usr/bin/chromium',
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-dev-shm-usage',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+  ],
+};
+
+export default defineConfig({
+  testDir: './e2e',
+  outputDir: 'test-results',
+  globalSetup: './e2e/global-setup.ts',
+  fullyParallel: true,
+  workers: 2,
+  retries: 0,
+  forbidOnly: !!process.env.CI,
+  timeout: 20_000,
+  globalTimeout: 5 * 60_000,
+  expect: { timeout: 5_000 },
+  reporter: [
+    ['list'],
+    ['html', { outputFolder: 'playwright-report', open: 'never' }],
+  ],
+  use: {
+    // Parents' browsers are French unless a test says otherwise
+    // (Playwright's own default would send Accept-Language: en-US).
+    locale: 'fr-FR',
+    timezoneId: 'Europe/Paris',
+    screenshot: 'only-on-failure',
+    trace: { mode: 'retain-on-failure', screenshots: false, snapshots: true, sources: true },
+    actionTimeout: 5_000,
+    navigationTimeout: 10_000,
+  },
+  projects: [
+    {
+      name: 'phone',
+      use: {
+        ...devices['Pixel 7'],
+        browserName: 'chromium',
+        launchOptions: chromium,
+      },
+    },
+    {
+      name: 'desktop',
+      use: {
+        ...devices['Desktop Chrome'],
+        browserName: 'chromium',
+        launchOptions: chromium,
+      },
+    },
+  ],
+});

@@ -1,0 +1,402 @@
+package recovery
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"math/big"
+	"strings"
+	"time"
+
+	"sesame/account"
+	"sesame/mail"
+)
+
+// Store is what the flow needs from storage.
+type Store interface {
+	AccountsByEmail(email string) ([]account.Account, error)
+	Flow(key []byte) (Flow, error)
+	SaveFlow(key []byte, f Flow) error
+	DeleteFlow(key []byte) error
+	History(email string) (History, error)
+	// Issue runs decide on the address's history inside one transaction
+	// and stores what it returns: the new code replacing any older one,
+	// its issue time, its e-mail in the outbox; and the flow f under key
+	// when key is not nil. Limits are thus checked and applied atomically.
+	Issue(email string, key []byte, f *Flow, decide func(History) Issued) error
+	// TryCode runs try on the address's pending code (nil if none) inside
+	// one transaction and saves the code as try left it, even when try
+	// returns an error: a failed attempt must be counted.
+	TryCode(email string, try func(*Code) error) error
+}
+
+// Issued is what decide chose: a new code (nil: none) and the e-mail to
+// queue (nil: none).
+type Issued struct {
+	Code *Code
+	Mail *mail.Message
+}
+
+// Notifier wakes the mail worker.
+type Notifier interface{ Notify() }
+
+// Config holds the flow's limits; security.md gives the defaults.
+type Config struct {
+	CodeTTL     time.Duration // how long a code is valid
+	FlowTTL     time.Duration // how long a browser can resume the flow
+	MaxAttempts int           // wrong codes before the code is dead
+	Cooldown    time.Duration // between two codes for one address
+	PerHour     int           // codes per address per hour
+	PerDay      int           // codes per address per day
+}
+
+// DefaultConfig is security.md's: codes valid 30 minutes (mail is often
+// greylisted 10–15 minutes), 5 tries, a new code after 60 s, at most 5 an
+// hour and 20 a day.
+var DefaultConfig = Config{
+	CodeTTL: 30 * time.Minute, FlowTTL: 30 * time.Minute, MaxAttempts: 5,
+	Cooldown: 60 * time.Second, PerHour: 5, PerDay: 20,
+}
+
+// Service runs recovery flows.
+type Service struct {
+	Store    Store
+	Accounts *account.Service
+	// Secret keys the codes' HMAC; it stays in the data file.
+	Secret []byte
+	Config Config
+	Now    func() time.Time
+	Mail   Notifier
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+// Token is the random id a browser holds for its flow; Key is what the
+// store keys the flow by, so a copy of the data file cannot resume it.
+func Key(token string) []byte {
+	h := sha256.Sum256([]byte("flow\x00" + token))
+	return h[:]
+}
+
+func newToken() (string, error) {
+	buf := make([]byte, 32)
+	if _, err := rand.Read(buf); err != nil {
+		return "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(buf), nil
+}
+
+// Start is step 1. It answers the same way, with the same writes, for
+// any well-formed address: known, unknown or disabled. Every address gets
+// a code record, but only a known address's code is ever mailed; an
+// unknown one's is random and unusable, and no e-mail leaves for it. So
+// the next steps (tries left, cooldowns, limits) behave identically too.
+func (s *Service) Start(email, lang string) (string, Flow, error) {
+	email, err := account.NormalizeEmail(email)
+	if err != nil {
+		return "", Flow{}, ErrBadEmail
+	}
+	accts, err := s.Store.AccountsByEmail(email)
+	if err != nil {
+		return "", Flow{}, err
+	}
+	tok, err := newToken()
+	if err != nil {
+		return "", Flow{}, err
+	}
+	now := s.now()
+	f := Flow{State: CodeSent, Email: email, Lang: lang, Created: now, Expires: now.Add(s.Config.FlowTTL)}
+	if err := s.Store.Issue(email, Key(tok), &f, s.decide(email, lang, accts, now)); err != nil {
+		return "", Flow{}, err
+	}
+	s.notify()
+	return tok, f, nil
+}
+
+// Resend is "send a new code". It is refused during the cooldown and
+// past the hourly and daily limits, saying when a new code can be had.
+func (s *Service) Resend(token string) (Flow, error) {
+	f, err := s.Get(token)
+	if err != nil {
+		return f, err
+	}
+	if !f.can("resend") {
+		return f, ErrWrongStep
+	}
+	h, err := s.Store.History(f.Email)
+	if err != nil {
+		return f, err
+	}
+	now := s.now()
+	if _, why := s.nextCode(h, now); why != nil {
+		return f, why
+	}
+	accts, err := s.Store.AccountsByEmail(f.Email)
+	if err != nil {
+		return f, err
+	}
+	if err := s.Store.Issue(f.Email, nil, nil, s.decide(f.Email, f.Lang, accts, now)); err != nil {
+		return f, err
+	}
+	s.notify()
+	return f, nil
+}
+
+// NextCode says when the flow's address may get a new code: zero when
+// now, and the reason when not (ErrCooldown or ErrLimit).
+func (s *Service) NextCode(f Flow) (time.Time, error) {
+	h, err := s.Store.History(f.Email)
+	if err != nil {
+		return time.Time{}, nil
+	}
+	return s.nextCode(h, s.now())
+}
+
+func (s *Service) nextCode(h History, now time.Time) (time.Time, error) {
+	var last time.Time
+	hour, day := 0, 0
+	var oldestHour, oldestDay time.Time
+	for _, t := range h.Issued {
+		if t.After(last) {
+			last = t
+		}
+		if now.Sub(t) < time.Hour {
+			if hour == 0 || t.Before(oldestHour) {
+				oldestHour = t
+			}
+			hour++
+		}
+		if now.Sub(t) < 24*time.Hour {
+			if day == 0 || t.Before(oldestDay) {
+				oldestDay = t
+			}
+			day++
+		}
+	}
+	switch {
+	case day >= s.Config.PerDay:
+		return oldestDay.Add(24 * time.Hour), ErrLimit
+	case hour >= s.Config.PerHour:
+		return oldestHour.Add(time.Hour), ErrLimit
+	case !last.IsZero() && now.Sub(last) < s.Config.Cooldown:
+		return last.Add(s.Config.Cooldown), ErrCooldown
+	}
+	return time.Time{}, nil
+}
+
+// decide returns the function the store runs, inside its transaction,
+// on the address's history.
+func (s *Service) decide(email, lang string, accts []account.Account, now time.Time) func(History) Issued {
+	return func(h History) Issued {
+		if _, err := s.nextCode(h, now); err != nil {
+			return Issued{} // the pending code, if any, stays valid
+		}
+		code, err := newCode()
+		if err != nil {
+			return Issued{}
+		}
+		c := &Code{MAC: s.mac(email, code), Created: now, Expires: now.Add(s.Config.CodeTTL)}
+		var active []string
+		for _, a := range accts {
+			if a.State == account.Active {
+				active = append(active, a.ID)
+			}
+		}
+		m := &mail.Message{To: email, Lang: lang, Created: now, Status: mail.StatusPending, NextAttempt: now}
+		switch {
+		case len(active) > 0:
+			m.Kind, m.Identifiers, m.Code, m.ExpiresAt = mail.KindRecoveryCode, active, code, c.Expires
+			if len(active) == 1 {
+				m.Name = name(accts, active[0])
+			}
+		case len(accts) > 0:
+			m.Kind, m.ExpiresAt = mail.KindAccountDisabled, now.Add(24*time.Hour)
+		default:
+			m = nil // unknown address: a code nobody will ever see
+		}
+		return Issued{Code: c, Mail: m}
+	}
+}
+
+func name(accts []account.Account, id string) string {
+	for _, a := range accts {
+		if a.ID == id {
+			return a.Name()
+		}
+	}
+	return ""
+}
+
+// newCode draws 8 uniform digits from crypto/rand.
+func newCode() (string, error) {
+	n, err := rand.Int(rand.Reader, big.NewInt(100_000_000))
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%08d", n.Int64()), nil
+}
+
+func (s *Service) mac(email, code string) []byte {
+	m := hmac.New(sha256.New, s.Secret)
+	m.Write([]byte("code\x00" + email + "\x00" + code))
+	return m.Sum(nil)
+}
+
+// NormalizeCode accepts a code as parents paste it: "1234 5678",
+// "1234-5678", with non-breaking spaces from a mail app. It returns the
+// 8 digits or ErrCodeFormat.
+func NormalizeCode(s string) (string, error) {
+	if len(s) > 64 {
+		return "", ErrCodeFormat
+	}
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case r == ' ' || r == '-' || r == '\t' || r == '.' || r == '\u00a0' || r == '\u202f' || r == '\u2009' || r == '\u2010' || r == '\u2011' || r == '\u2013':
+		default:
+			return "", ErrCodeFormat
+		}
+	}
+	if b.Len() != 8 {
+		return "", ErrCodeFormat
+	}
+	return b.String(), nil
+}
+
+// WrongCode is ErrCodeWrong with the tries left.
+type WrongCode struct{ Left int }
+
+func (e *WrongCode) Error() string { return fmt.Sprintf("recovery: wrong code, %d tries left", e.Left) }
+
+// Unwrap makes errors.Is(err, ErrCodeWrong) true.
+func (e *WrongCode) Unwrap() error { return ErrCodeWrong }
+
+// Verify is step 2. The attempt counter is incremented before the
+// comparison, in the same transaction, so parallel guesses cannot
+// exceed the limit; the comparison is constant-time; a right code is
+// used up at once.
+func (s *Service) Verify(token, input string) (Flow, error) {
+	f, err := s.Get(token)
+	if err != nil {
+		return f, err
+	}
+	if !f.can("verify") {
+		return f, ErrWrongStep
+	}
+	code, err := NormalizeCode(input)
+	if err != nil {
+		return f, err
+	}
+	now := s.now()
+	want := s.mac(f.Email, code)
+	err = s.Store.TryCode(f.Email, func(c *Code) error {
+		if c == nil || c.Used || !now.Before(c.Expires) {
+			return ErrCodeExpired
+		}
+		if c.Attempts >= s.Config.MaxAttempts {
+			return ErrCodeLocked
+		}
+		c.Attempts++
+		if hmac.Equal(want, c.MAC) {
+			c.Used = true
+			return nil
+		}
+		if left := s.Config.MaxAttempts - c.Attempts; left > 0 {
+			return &WrongCode{Left: left}
+		}
+		return ErrCodeLocked
+	})
+	if err != nil {
+		return f, err
+	}
+	accts, err := s.Store.AccountsByEmail(f.Email)
+	if err != nil {
+		return f, err
+	}
+	f.State, f.Accounts = Verified, nil
+	for _, a := range accts {
+		if a.State == account.Active {
+			f.Accounts = append(f.Accounts, a.ID)
+			// Only now, with the address proven, may the account change:
+			// it remembers the language for its next e-mails.
+			if f.Lang != "" && a.Lang != f.Lang {
+				a.Lang = f.Lang
+				_ = s.Accounts.Store.UpdateAccount(a)
+			}
+		}
+	}
+	return f, s.Store.SaveFlow(Key(token), f)
+}
+
+// SetPassword is step 3: the policy decides; on success every session of
+// the account is revoked, its codes deleted and a "password changed"
+// e-mail queued (account.Service.SetPassword), and the flow is done.
+func (s *Service) SetPassword(ctx context.Context, token, identifier, pw, confirm string) (Flow, error) {
+	f, err := s.Get(token)
+	if err != nil {
+		return f, err
+	}
+	if !f.can("set") {
+		return f, ErrWrongStep
+	}
+	if identifier == "" && len(f.Accounts) == 1 {
+		identifier = f.Accounts[0]
+	}
+	ok := false
+	for _, id := range f.Accounts {
+		ok = ok || id == identifier
+	}
+	if !ok {
+		return f, ErrNotAllowed
+	}
+	a, err := s.Accounts.Store.Account(identifier)
+	if err != nil || a.State != account.Active {
+		return f, ErrNotAllowed
+	}
+	if _, err := s.Accounts.SetPassword(ctx, identifier, pw, confirm, f.Lang); err != nil {
+		return f, err
+	}
+	f.State, f.Chosen = Done, identifier
+	return f, s.Store.SaveFlow(Key(token), f)
+}
+
+// Get returns the browser's flow, or ErrNoFlow when it expired or never
+// existed. It only reads.
+func (s *Service) Get(token string) (Flow, error) {
+	if token == "" || len(token) > 100 {
+		return Flow{}, ErrNoFlow
+	}
+	f, err := s.Store.Flow(Key(token))
+	if errors.Is(err, ErrNoFlow) || (err == nil && !s.now().Before(f.Expires)) {
+		return Flow{}, ErrNoFlow
+	}
+	return f, err
+}
+
+// Cancel ends the flow ("Annuler", "change the e-mail address").
+func (s *Service) Cancel(token string) error {
+	if token == "" || len(token) > 100 {
+		return nil
+	}
+	return s.Store.DeleteFlow(Key(token))
+}
+
+// Account returns the parent's account for display at step 3.
+func (s *Service) Account(id string) (account.Account, error) { return s.Accounts.Store.Account(id) }
+
+func (s *Service) notify() {
+	if s.Mail != nil {
+		s.Mail.Notify()
+	}
+}

@@ -1,0 +1,387 @@
+package recovery_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"sesame/account"
+	"sesame/mail"
+	"sesame/password"
+	"sesame/policy"
+	"sesame/recovery"
+	"sesame/store"
+)
+
+var fast = &password.Params{Memory: 1024, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32}
+
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+type fixture struct {
+	rec *recovery.Service
+	acc *account.Service
+	st  *store.Store
+	clk *clock
+}
+
+func setup(t *testing.T) *fixture {
+	t.Helper()
+	st, err := store.Open(filepath.Join(t.TempDir(), "s.db"), time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	clk := &clock{t: time.Date(2026, 9, 1, 8, 0, 0, 0, time.UTC)}
+	acc := &account.Service{Store: st, Hasher: password.New(fast, 2, time.Second), Policy: policy.Default(), Now: clk.now}
+	rec := &recovery.Service{Store: st, Accounts: acc, Secret: st.Secret(), Config: recovery.DefaultConfig, Now: clk.now}
+	ctx := context.Background()
+	for _, a := range []account.Account{
+		{ID: "dupont.marie", LastName: "Dupont", FirstName: "Marie", Email: "famille@exemple.fr"},
+		{ID: "dupont.paul", LastName: "Dupont", FirstName: "Paul", Email: "famille@exemple.fr"},
+		{ID: "martin.luc", LastName: "Martin", FirstName: "Luc", Email: "luc@exemple.fr"},
+		{ID: "ferme.anne", LastName: "Ferme", FirstName: "Anne", Email: "anne@exemple.fr"},
+	} {
+		if _, err := acc.Add(ctx, a, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	acc.SetState("ferme.anne", account.Disabled)
+	return &fixture{rec: rec, acc: acc, st: st, clk: clk}
+}
+
+// lastCode reads the newest code mailed to an address from the outbox,
+// as the parent reads it from their mailbox.
+func (f *fixture) lastCode(t *testing.T, to string) string {
+	t.Helper()
+	msgs, _ := f.st.Outbox()
+	for i := len(msgs) - 1; i >= 0; i-- {
+		if msgs[i].To == to && msgs[i].Kind == mail.KindRecoveryCode {
+			return msgs[i].Code
+		}
+	}
+	t.Fatalf("no code mailed to %s", to)
+	return ""
+}
+
+func TestStartSameForKnownAndUnknown(t *testing.T) {
+	f := setup(t)
+	_, known, err := f.rec.Start(" Famille@Exemple.FR ", "en")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, unknown, err := f.rec.Start("personne@exemple.fr", "en")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if known.State != recovery.CodeSent || unknown.State != known.State {
+		t.Fatalf("states differ: %s / %s", known.State, unknown.State)
+	}
+	msgs, _ := f.st.Outbox()
+	if len(msgs) != 1 {
+		t.Fatalf("%d messages queued; want 1 (none for the unknown address)", len(msgs))
+	}
+	m := msgs[0]
+	if m.Kind != mail.KindRecoveryCode || m.To != "famille@exemple.fr" || m.Lang != "en" ||
+		strings.Join(m.Identifiers, ",") != "dupont.marie,dupont.paul" || len(m.Code) != 8 || m.Status != mail.StatusPending {
+		t.Fatalf("code message: %+v", m)
+	}
+	if !m.ExpiresAt.Equal(f.clk.now().Add(30 * time.Minute)) {
+		t.Fatalf("code mail expires at %s", m.ExpiresAt)
+	}
+	// The code is stored only as an HMAC.
+	h, _ := f.st.History("famille@exemple.fr")
+	if h.Code == nil || strings.Contains(string(h.Code.MAC), m.Code) || len(h.Code.MAC) != 32 {
+		t.Fatalf("stored code: %+v", h.Code)
+	}
+	// Nothing about the account changed.
+	a, _ := f.st.Account("dupont.marie")
+	if a.Lang != "" || !a.Updated.Equal(f.clk.now()) {
+		t.Fatalf("step 1 changed the account: %+v", a)
+	}
+	if _, _, err := f.rec.Start("pas une adresse", "fr"); !errors.Is(err, recovery.ErrBadEmail) {
+		t.Fatalf("bad address: %v", err)
+	}
+}
+
+func TestDisabledAddressGetsDisabledMail(t *testing.T) {
+	f := setup(t)
+	if _, _, err := f.rec.Start("anne@exemple.fr", "fr"); err != nil {
+		t.Fatal(err)
+	}
+	msgs, _ := f.st.Outbox()
+	if len(msgs) != 1 || msgs[0].Kind != mail.KindAccountDisabled || msgs[0].Code != "" || len(msgs[0].Identifiers) != 0 {
+		t.Fatalf("disabled address: %+v", msgs)
+	}
+}
+
+func TestFullFlow(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	tok, _, _ := f.rec.Start("luc@exemple.fr", "en")
+	code := f.lastCode(t, "luc@exemple.fr")
+	grouped := code[:4] + " - " + code[4:]
+	// Step 3 before step 2 is refused without change.
+	if _, err := f.rec.SetPassword(ctx, tok, "martin.luc", "Lune-bleue-42", "Lune-bleue-42"); !errors.Is(err, recovery.ErrWrongStep) {
+		t.Fatalf("step 3 before step 2: %v", err)
+	}
+	fl, err := f.rec.Verify(tok, grouped)
+	if err != nil || fl.State != recovery.Verified || strings.Join(fl.Accounts, ",") != "martin.luc" {
+		t.Fatalf("verify: %+v, %v", fl, err)
+	}
+	// The language is remembered only now that the address is proven.
+	if a, _ := f.st.Account("martin.luc"); a.Lang != "en" {
+		t.Fatalf("lang after verify: %q", a.Lang)
+	}
+	// The code is single use.
+	if _, err := f.rec.Verify(tok, code); !errors.Is(err, recovery.ErrWrongStep) {
+		t.Fatalf("verify twice on the flow: %v", err)
+	}
+	tok2, _, _ := f.rec.Start("luc@exemple.fr", "en") // within the cooldown: no new code
+	if _, err := f.rec.Verify(tok2, code); !errors.Is(err, recovery.ErrCodeExpired) {
+		t.Fatalf("used code accepted on another flow: %v", err)
+	}
+	var pe *account.PolicyError
+	if _, err := f.rec.SetPassword(ctx, tok, "martin.luc", "martin2026", "martin2026"); !errors.As(err, &pe) {
+		t.Fatalf("policy: %v", err)
+	}
+	if _, err := f.rec.SetPassword(ctx, tok, "martin.luc", "Lune-bleue-42", "Lune-bleue-43"); !errors.Is(err, account.ErrMismatch) {
+		t.Fatalf("mismatch: %v", err)
+	}
+	if _, err := f.rec.SetPassword(ctx, tok, "dupont.marie", "Lune-bleue-42", "Lune-bleue-42"); !errors.Is(err, recovery.ErrNotAllowed) {
+		t.Fatalf("another address's account: %v", err)
+	}
+	fl, err = f.rec.SetPassword(ctx, tok, "martin.luc", "Lune-bleue-42", "Lune-bleue-42")
+	if err != nil || fl.State != recovery.Done || fl.Chosen != "martin.luc" {
+		t.Fatalf("set: %+v %v", fl, err)
+	}
+	if _, err := f.acc.Login(ctx, "martin.luc", "Lune-bleue-42"); err != nil {
+		t.Fatalf("login with the new password: %v", err)
+	}
+	if h, _ := f.st.History("luc@exemple.fr"); h.Code != nil {
+		t.Fatal("pending code not deleted after the password change")
+	}
+	msgs, _ := f.st.Outbox()
+	last := msgs[len(msgs)-1]
+	if last.Kind != mail.KindPasswordChanged || last.Lang != "en" || last.To != "luc@exemple.fr" {
+		t.Fatalf("password-changed mail: %+v", last)
+	}
+	if _, err := f.rec.SetPassword(ctx, tok, "martin.luc", "Autre-mot-99", "Autre-mot-99"); !errors.Is(err, recovery.ErrWrongStep) {
+		t.Fatalf("done flow reused: %v", err)
+	}
+}
+
+func TestFamilyAddressPicksIdentifier(t *testing.T) {
+	f := setup(t)
+	tok, _, _ := f.rec.Start("famille@exemple.fr", "fr")
+	fl, err := f.rec.Verify(tok, f.lastCode(t, "famille@exemple.fr"))
+	if err != nil || len(fl.Accounts) != 2 {
+		t.Fatalf("%+v %v", fl, err)
+	}
+	fl, err = f.rec.SetPassword(context.Background(), tok, "dupont.paul", "Lune-bleue-42", "Lune-bleue-42")
+	if err != nil || fl.Chosen != "dupont.paul" {
+		t.Fatalf("%+v %v", fl, err)
+	}
+	if a, _ := f.st.Account("dupont.marie"); a.Activated() {
+		t.Fatal("the other family account got the password")
+	}
+}
+
+func TestWrongCodesCountedAndLimited(t *testing.T) {
+	for _, email := range []string{"luc@exemple.fr", "inconnu@exemple.fr"} {
+		t.Run(email, func(t *testing.T) {
+			f := setup(t)
+			tok, _, _ := f.rec.Start(email, "fr")
+			var lefts []int
+			for i := 0; i < 5; i++ {
+				_, err := f.rec.Verify(tok, "0000 0000")
+				var w *recovery.WrongCode
+				switch {
+				case errors.As(err, &w):
+					lefts = append(lefts, w.Left)
+				case errors.Is(err, recovery.ErrCodeLocked):
+					lefts = append(lefts, 0)
+				default:
+					t.Fatalf("try %d: %v", i, err)
+				}
+			}
+			if got := lefts; len(got) != 5 || got[0] != 4 || got[3] != 1 || got[4] != 0 {
+				t.Fatalf("tries left: %v", got)
+			}
+			if _, err := f.rec.Verify(tok, "1111 1111"); !errors.Is(err, recovery.ErrCodeLocked) {
+				t.Fatalf("after 5 wrong codes: %v", err)
+			}
+			if _, err := f.rec.Verify(tok, "12"); !errors.Is(err, recovery.ErrCodeFormat) {
+				t.Fatalf("malformed: %v", err)
+			}
+		})
+	}
+	// The right code after 5 wrong ones is refused: the code is dead.
+	f := setup(t)
+	tok, _, _ := f.rec.Start("luc@exemple.fr", "fr")
+	code := f.lastCode(t, "luc@exemple.fr")
+	wrong := "00000000"
+	if code == wrong {
+		wrong = "11111111"
+	}
+	for i := 0; i < 5; i++ {
+		f.rec.Verify(tok, wrong)
+	}
+	if _, err := f.rec.Verify(tok, code); !errors.Is(err, recovery.ErrCodeLocked) {
+		t.Fatalf("right code after 5 wrong: %v", err)
+	}
+}
+
+// Parallel guesses cannot get more than MaxAttempts tries: the counter is
+// incremented before the comparison, in one transaction.
+func TestParallelGuessesBounded(t *testing.T) {
+	f := setup(t)
+	tok, _, _ := f.rec.Start("luc@exemple.fr", "fr")
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	compared := 0
+	for i := 0; i < 40; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			_, err := f.rec.Verify(tok, "9999 999"+string(rune('0'+i%10)))
+			var w *recovery.WrongCode
+			if errors.As(err, &w) || err == nil {
+				mu.Lock()
+				compared++
+				mu.Unlock()
+			}
+		}(i)
+	}
+	wg.Wait()
+	h, _ := f.st.History("luc@exemple.fr")
+	if h.Code.Attempts != 5 || compared > 5 {
+		t.Fatalf("attempts %d, compared %d", h.Code.Attempts, compared)
+	}
+}
+
+func TestCodeExpires(t *testing.T) {
+	f := setup(t)
+	tok, _, _ := f.rec.Start("luc@exemple.fr", "fr")
+	code := f.lastCode(t, "luc@exemple.fr")
+	f.clk.add(29 * time.Minute)
+	if _, err := f.rec.Get(tok); err != nil {
+		t.Fatalf("flow gone before 30 min: %v", err)
+	}
+	f.clk.add(time.Minute)
+	if _, err := f.rec.Verify(tok, code); !errors.Is(err, recovery.ErrNoFlow) {
+		t.Fatalf("after 30 min: %v", err)
+	}
+	// With a short code lifetime, the code dies before the flow.
+	f.rec.Config.CodeTTL = 5 * time.Minute
+	tok, _, _ = f.rec.Start("luc@exemple.fr", "fr")
+	code = f.lastCode(t, "luc@exemple.fr")
+	f.clk.add(5 * time.Minute)
+	if _, err := f.rec.Verify(tok, code); !errors.Is(err, recovery.ErrCodeExpired) {
+		t.Fatalf("expired code: %v", err)
+	}
+}
+
+func TestResendCooldownAndLimits(t *testing.T) {
+	f := setup(t)
+	tok, _, _ := f.rec.Start("luc@exemple.fr", "fr")
+	first := f.lastCode(t, "luc@exemple.fr")
+	if _, err := f.rec.Resend(tok); !errors.Is(err, recovery.ErrCooldown) {
+		t.Fatalf("resend at once: %v", err)
+	}
+	fl, _ := f.rec.Get(tok)
+	if at, why := f.rec.NextCode(fl); !errors.Is(why, recovery.ErrCooldown) || !at.Equal(f.clk.now().Add(time.Minute)) {
+		t.Fatalf("NextCode: %s %v", at, why)
+	}
+	f.clk.add(61 * time.Second)
+	if _, err := f.rec.Resend(tok); err != nil {
+		t.Fatal(err)
+	}
+	second := f.lastCode(t, "luc@exemple.fr")
+	if _, err := f.rec.Verify(tok, first); err == nil && first != second {
+		t.Fatal("the old code still works after a new one was sent")
+	}
+	// 5 codes an hour.
+	for i := 0; i < 3; i++ {
+		f.clk.add(61 * time.Second)
+		if _, err := f.rec.Resend(tok); err != nil {
+			t.Fatalf("resend %d: %v", i, err)
+		}
+	}
+	f.clk.add(61 * time.Second)
+	if _, err := f.rec.Resend(tok); !errors.Is(err, recovery.ErrLimit) {
+		t.Fatalf("6th code in an hour: %v", err)
+	}
+	// A new flow cannot get around the limit: step 1 answers the same but
+	// sends nothing.
+	before, _ := f.st.Outbox()
+	f.rec.Start("luc@exemple.fr", "fr")
+	after, _ := f.st.Outbox()
+	if len(after) != len(before) {
+		t.Fatal("step 1 sent a code past the hourly limit")
+	}
+}
+
+func TestDailyLimit(t *testing.T) {
+	f := setup(t)
+	sent := 0
+	for i := 0; i < 30; i++ {
+		before, _ := f.st.Outbox()
+		f.rec.Start("luc@exemple.fr", "fr")
+		after, _ := f.st.Outbox()
+		sent += len(after) - len(before)
+		f.clk.add(13 * time.Minute)
+	}
+	if sent != 20 {
+		t.Fatalf("%d codes in a day, want 20", sent)
+	}
+}
+
+func TestNormalizeCode(t *testing.T) {
+	for _, c := range []struct {
+		in, want string
+		ok       bool
+	}{
+		{"12345678", "12345678", true},
+		{"1234 5678", "12345678", true},
+		{" 1234-5678 ", "12345678", true},
+		{"1234\u00a05678", "12345678", true},
+		{"1234567", "", false},
+		{"123456789", "", false},
+		{"1234abcd", "", false},
+		{"", "", false},
+		{"１２３４５６７８", "", false},
+		{strings.Repeat("1", 100), "", false},
+	} {
+		got, err := recovery.NormalizeCode(c.in)
+		if got != c.want || (err == nil) != c.ok {
+			t.Errorf("NormalizeCode(%q) = %q, %v", c.in, got, err)
+		}
+	}
+}
+
+func TestCancelAndUnknownToken(t *testing.T) {
+	f := setup(t)
+	tok, _, _ := f.rec.Start("luc@exemple.fr", "fr")
+	if err := f.rec.Cancel(tok); err != nil {
+		t.Fatal(err)
+	}
+	for _, tk := range []string{tok, "", "forged", strings.Repeat("x", 500)} {
+		if _, err := f.rec.Verify(tk, "12345678"); !errors.Is(err, recovery.ErrNoFlow) {
+			t.Errorf("token %.10q: %v", tk, err)
+		}
+	}
+}

@@ -1,0 +1,163 @@
+package store
+
+import (
+	"bytes"
+	"encoding/json"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"sesame/account"
+	"sesame/mail"
+)
+
+// Account returns the account with identifier id (already normalised).
+func (s *Store) Account(id string) (account.Account, error) {
+	var a account.Account
+	err := s.db.View(func(tx *bolt.Tx) error {
+		ok, err := get(tx.Bucket(bAccounts), []byte(id), &a)
+		if err == nil && !ok {
+			err = account.ErrNotFound
+		}
+		return err
+	})
+	return a, err
+}
+
+// AccountsByEmail returns every account sharing the address (a family
+// address may have several).
+func (s *Store) AccountsByEmail(email string) ([]account.Account, error) {
+	var out []account.Account
+	err := s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		out, err = accountsByEmail(tx, email)
+		return err
+	})
+	return out, err
+}
+
+func accountsByEmail(tx *bolt.Tx, email string) ([]account.Account, error) {
+	var out []account.Account
+	prefix := []byte(email + "\x00")
+	c := tx.Bucket(bByEmail).Cursor()
+	accts := tx.Bucket(bAccounts)
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		var a account.Account
+		if ok, err := get(accts, k[len(prefix):], &a); err != nil {
+			return nil, err
+		} else if ok {
+			out = append(out, a)
+		}
+	}
+	return out, nil
+}
+
+// Accounts returns every account, in identifier order.
+func (s *Store) Accounts() ([]account.Account, error) {
+	var out []account.Account
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bAccounts).ForEach(func(_, v []byte) error {
+			var a account.Account
+			if err := get2(v, &a); err != nil {
+				return err
+			}
+			out = append(out, a)
+			return nil
+		})
+	})
+	return out, err
+}
+
+// CreateAccount stores a new account; ErrExists if the identifier is taken.
+func (s *Store) CreateAccount(a account.Account) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		if tx.Bucket(bAccounts).Get([]byte(a.ID)) != nil {
+			return account.ErrExists
+		}
+		return putAccount(tx, a)
+	})
+}
+
+// UpdateAccount replaces an existing account.
+func (s *Store) UpdateAccount(a account.Account) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		if tx.Bucket(bAccounts).Get([]byte(a.ID)) == nil {
+			return account.ErrNotFound
+		}
+		return putAccount(tx, a)
+	})
+}
+
+// SaveAccounts creates or replaces many accounts in one transaction.
+func (s *Store) SaveAccounts(as []account.Account) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		for _, a := range as {
+			if err := putAccount(tx, a); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// putAccount writes a and keeps the e-mail index in step with it.
+func putAccount(tx *bolt.Tx, a account.Account) error {
+	accts, idx := tx.Bucket(bAccounts), tx.Bucket(bByEmail)
+	var old account.Account
+	if ok, err := get(accts, []byte(a.ID), &old); err != nil {
+		return err
+	} else if ok && old.Email != a.Email {
+		if err := idx.Delete(join(old.Email, old.ID)); err != nil {
+			return err
+		}
+	}
+	if err := idx.Put(join(a.Email, a.ID), nil); err != nil {
+		return err
+	}
+	return put(accts, []byte(a.ID), a)
+}
+
+// UpdateHash replaces an account's password hash (a parameter upgrade).
+func (s *Store) UpdateHash(id, hash string) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		var a account.Account
+		ok, err := get(tx.Bucket(bAccounts), []byte(id), &a)
+		if err != nil || !ok {
+			return account.ErrNotFound
+		}
+		a.PasswordHash = hash
+		return put(tx.Bucket(bAccounts), []byte(id), a)
+	})
+}
+
+// SetPassword stores the new hash, revokes every session of the account,
+// deletes its pending recovery codes and queues notice, in one
+// transaction.
+func (s *Store) SetPassword(id, hash string, at time.Time, notice *mail.Message) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		var a account.Account
+		ok, err := get(tx.Bucket(bAccounts), []byte(id), &a)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return account.ErrNotFound
+		}
+		a.PasswordHash, a.PasswordChanged, a.Updated = hash, at, at
+		if err := put(tx.Bucket(bAccounts), []byte(id), a); err != nil {
+			return err
+		}
+		if err := revokeSessions(tx, id); err != nil {
+			return err
+		}
+		if err := deleteCodesFor(tx, a.Email); err != nil {
+			return err
+		}
+		if notice != nil {
+			return enqueue(tx, notice)
+		}
+		return nil
+	})
+}
+
+func get2(raw []byte, v any) error { return json.Unmarshal(raw, v) }

@@ -1,0 +1,191 @@
+package store
+
+import (
+	"encoding/json"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"sesame/recovery"
+)
+
+// deleteCodesFor deletes the pending recovery code of an address.
+func deleteCodesFor(tx *bolt.Tx, email string) error {
+	return tx.Bucket(bCodes).Delete([]byte(email))
+}
+
+// Flow returns the recovery flow stored under key.
+func (s *Store) Flow(key []byte) (recovery.Flow, error) {
+	var f recovery.Flow
+	err := s.db.View(func(tx *bolt.Tx) error {
+		ok, err := get(tx.Bucket(bFlows), key, &f)
+		if err == nil && !ok {
+			err = recovery.ErrNoFlow
+		}
+		return err
+	})
+	return f, err
+}
+
+// SaveFlow stores a flow. Batched: many parents at once share one disk
+// sync, and the function only puts one key, so a retry is harmless.
+func (s *Store) SaveFlow(key []byte, f recovery.Flow) error {
+	return s.db.Batch(func(tx *bolt.Tx) error { return put(tx.Bucket(bFlows), key, f) })
+}
+
+// DeleteFlow forgets a flow.
+func (s *Store) DeleteFlow(key []byte) error {
+	return s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bFlows).Delete(key) })
+}
+
+// History returns an address's pending code and recent issue times.
+func (s *Store) History(email string) (recovery.History, error) {
+	var h recovery.History
+	err := s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		h, err = history(tx, email)
+		return err
+	})
+	return h, err
+}
+
+func history(tx *bolt.Tx, email string) (recovery.History, error) {
+	var h recovery.History
+	var c recovery.Code
+	ok, err := get(tx.Bucket(bCodes), []byte(email), &c)
+	if err != nil {
+		return h, err
+	}
+	if ok {
+		h.Code = &c
+	}
+	_, err = get(tx.Bucket(bCodeLog), []byte(email), &h.Issued)
+	return h, err
+}
+
+// Issue runs decide on the address's history and stores its choice, all
+// in one transaction. It goes through bbolt's Batch so that a rush of
+// parents at step 1 shares disk syncs. Batch may run the function twice
+// when another in the batch fails; decide then runs again on the
+// unchanged history, so the outcome is the same.
+func (s *Store) Issue(email string, key []byte, f *recovery.Flow, decide func(recovery.History) recovery.Issued) error {
+	return s.db.Batch(func(tx *bolt.Tx) error {
+		h, err := history(tx, email)
+		if err != nil {
+			return err
+		}
+		is := decide(h)
+		if is.Code != nil {
+			if err := put(tx.Bucket(bCodes), []byte(email), is.Code); err != nil {
+				return err
+			}
+			// Only the last day matters for the limits.
+			issued := []time.Time{is.Code.Created}
+			for _, t := range h.Issued {
+				if is.Code.Created.Sub(t) < 24*time.Hour {
+					issued = append(issued, t)
+				}
+			}
+			if err := put(tx.Bucket(bCodeLog), []byte(email), issued); err != nil {
+				return err
+			}
+		}
+		if is.Mail != nil {
+			m := *is.Mail // enqueue sets the ID; a rerun must not see it
+			if err := enqueue(tx, &m); err != nil {
+				return err
+			}
+		}
+		if key != nil && f != nil {
+			return put(tx.Bucket(bFlows), key, f)
+		}
+		return nil
+	})
+}
+
+// TryCode runs try on the address's code and saves the code as try left
+// it, whatever try returns: a wrong guess is counted before the answer
+// is known, and the count is committed even though try fails.
+func (s *Store) TryCode(email string, try func(*recovery.Code) error) error {
+	var terr error
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bCodes)
+		var c recovery.Code
+		ok, err := get(b, []byte(email), &c)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			terr = try(nil)
+			return nil
+		}
+		terr = try(&c)
+		return put(b, []byte(email), c)
+	})
+	if err != nil {
+		return err
+	}
+	return terr
+}
+
+// Sweep deletes what has expired: sessions, flows, codes and code
+// histories older than a day. It returns how many records went.
+func (s *Store) Sweep(now time.Time) (int, error) {
+	n := 0
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		type expiring struct {
+			Expires time.Time `json:"expires"`
+		}
+		for _, name := range [][]byte{bSessions, bFlows, bCodes} {
+			b := tx.Bucket(name)
+			var dead [][]byte
+			err := b.ForEach(func(k, v []byte) error {
+				var e expiring
+				if json.Unmarshal(v, &e) == nil && !e.Expires.IsZero() && !now.Before(e.Expires) {
+					dead = append(dead, append([]byte(nil), k...))
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			for _, k := range dead {
+				if name := string(name); name == string(bSessions) {
+					var sess struct {
+						Account string `json:"account"`
+					}
+					get(b, k, &sess)
+					tx.Bucket(bSessByAcct).Delete(append([]byte(sess.Account+"\x00"), k...))
+				}
+				if err := b.Delete(k); err != nil {
+					return err
+				}
+				n++
+			}
+		}
+		log := tx.Bucket(bCodeLog)
+		var dead [][]byte
+		log.ForEach(func(k, v []byte) error {
+			var ts []time.Time
+			json.Unmarshal(v, &ts)
+			last := time.Time{}
+			for _, t := range ts {
+				if t.After(last) {
+					last = t
+				}
+			}
+			if now.Sub(last) >= 24*time.Hour {
+				dead = append(dead, append([]byte(nil), k...))
+			}
+			return nil
+		})
+		for _, k := range dead {
+			if err := log.Delete(k); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	return n, err
+}

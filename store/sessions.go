@@ -1,0 +1,69 @@
+package store
+
+import (
+	"bytes"
+
+	bolt "go.etcd.io/bbolt"
+
+	"sesame/account"
+)
+
+// CreateSession stores a session under the hash of its token. Concurrent
+// logins are coalesced into one disk sync by bbolt's Batch; the function
+// only puts fixed keys, so running it twice is harmless.
+func (s *Store) CreateSession(tokenHash []byte, sess account.Session) error {
+	return s.db.Batch(func(tx *bolt.Tx) error {
+		if err := put(tx.Bucket(bSessions), tokenHash, sess); err != nil {
+			return err
+		}
+		return tx.Bucket(bSessByAcct).Put(append([]byte(sess.Account+"\x00"), tokenHash...), nil)
+	})
+}
+
+// Session returns the session stored under tokenHash.
+func (s *Store) Session(tokenHash []byte) (account.Session, error) {
+	var sess account.Session
+	err := s.db.View(func(tx *bolt.Tx) error {
+		ok, err := get(tx.Bucket(bSessions), tokenHash, &sess)
+		if err == nil && !ok {
+			err = account.ErrNoSession
+		}
+		return err
+	})
+	return sess, err
+}
+
+// DeleteSession ends one session.
+func (s *Store) DeleteSession(tokenHash []byte) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		var sess account.Session
+		ok, err := get(tx.Bucket(bSessions), tokenHash, &sess)
+		if err != nil || !ok {
+			return err
+		}
+		if err := tx.Bucket(bSessByAcct).Delete(append([]byte(sess.Account+"\x00"), tokenHash...)); err != nil {
+			return err
+		}
+		return tx.Bucket(bSessions).Delete(tokenHash)
+	})
+}
+
+// revokeSessions deletes every session of account id.
+func revokeSessions(tx *bolt.Tx, id string) error {
+	prefix := []byte(id + "\x00")
+	idx, sessions := tx.Bucket(bSessByAcct), tx.Bucket(bSessions)
+	var keys [][]byte
+	c := idx.Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		keys = append(keys, append([]byte(nil), k...))
+	}
+	for _, k := range keys {
+		if err := sessions.Delete(k[len(prefix):]); err != nil {
+			return err
+		}
+		if err := idx.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,228 @@
+package store
+
+import (
+	"errors"
+	"path/filepath"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"sesame/account"
+	"sesame/mail"
+)
+
+func open(t *testing.T) (*Store, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "sesame.db")
+	s, err := Open(path, 100*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s, path
+}
+
+var t0 = time.Date(2026, 9, 1, 8, 0, 0, 0, time.UTC)
+
+func acct(id, email string) account.Account {
+	return account.Account{ID: id, LastName: "Dupont", FirstName: "Marie", Email: email, State: account.Active, Created: t0, Updated: t0}
+}
+
+func TestOpenTwiceIsRefusedQuickly(t *testing.T) {
+	_, path := open(t)
+	start := time.Now()
+	_, err := Open(path, 200*time.Millisecond)
+	if !errors.Is(err, ErrLocked) {
+		t.Fatalf("second Open: %v, want ErrLocked", err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Fatalf("second Open waited %s", d)
+	}
+}
+
+func TestSchemaAndSecretPersist(t *testing.T) {
+	s, path := open(t)
+	v, err := s.Schema()
+	if err != nil || v != SchemaVersion {
+		t.Fatalf("schema = %d, %v", v, err)
+	}
+	secret := append([]byte(nil), s.Secret()...)
+	if len(secret) != 32 {
+		t.Fatalf("secret is %d bytes", len(secret))
+	}
+	s.Close()
+	s2, err := Open(path, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	if string(s2.Secret()) != string(secret) {
+		t.Fatal("secret changed across reopen")
+	}
+}
+
+func TestNewerSchemaRefused(t *testing.T) {
+	s, path := open(t)
+	if err := s.db.Update(func(tx *boltTx) error { return tx.Bucket(bMeta).Put(kSchema, []byte("99")) }); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if _, err := Open(path, time.Second); !errors.Is(err, ErrNewerSchema) {
+		t.Fatalf("Open of a newer file: %v", err)
+	}
+}
+
+func TestAccounts(t *testing.T) {
+	s, _ := open(t)
+	a := acct("dupont.marie", "famille@exemple.fr")
+	b := acct("dupont.paul", "famille@exemple.fr")
+	if err := s.CreateAccount(a); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateAccount(a); !errors.Is(err, account.ErrExists) {
+		t.Fatalf("duplicate create: %v", err)
+	}
+	if err := s.SaveAccounts([]account.Account{b}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Account("dupont.marie")
+	if err != nil || got != a {
+		t.Fatalf("Account = %+v, %v", got, err)
+	}
+	if _, err := s.Account("nobody"); !errors.Is(err, account.ErrNotFound) {
+		t.Fatalf("missing account: %v", err)
+	}
+	fam, err := s.AccountsByEmail("famille@exemple.fr")
+	if err != nil || len(fam) != 2 {
+		t.Fatalf("by e-mail: %d accounts, %v", len(fam), err)
+	}
+	// Moving one account to another address updates the index.
+	b.Email = "paul@exemple.fr"
+	if err := s.UpdateAccount(b); err != nil {
+		t.Fatal(err)
+	}
+	fam, _ = s.AccountsByEmail("famille@exemple.fr")
+	paul, _ := s.AccountsByEmail("paul@exemple.fr")
+	if len(fam) != 1 || fam[0].ID != "dupont.marie" || len(paul) != 1 || paul[0].ID != "dupont.paul" {
+		t.Fatalf("index after e-mail change: %v / %v", fam, paul)
+	}
+	if _, err := s.AccountsByEmail("famille@exemple.fr.x"); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.AccountsByEmail("famille@exemple.f"); len(got) != 0 {
+		t.Fatalf("prefix of an address matched: %v", got)
+	}
+	if err := s.UpdateAccount(acct("ghost", "g@exemple.fr")); !errors.Is(err, account.ErrNotFound) {
+		t.Fatalf("update of a missing account: %v", err)
+	}
+	all, err := s.Accounts()
+	if err != nil || len(all) != 2 || all[0].ID != "dupont.marie" {
+		t.Fatalf("Accounts = %v, %v", all, err)
+	}
+	if err := s.UpdateHash("dupont.marie", "h2"); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.Account("dupont.marie"); got.PasswordHash != "h2" || got.Email != a.Email {
+		t.Fatalf("after UpdateHash: %+v", got)
+	}
+}
+
+func TestSetPasswordRevokesSessionsAndQueuesNotice(t *testing.T) {
+	s, _ := open(t)
+	a := acct("dupont.marie", "m@exemple.fr")
+	other := acct("martin.luc", "l@exemple.fr")
+	s.CreateAccount(a)
+	s.CreateAccount(other)
+	for _, k := range []string{"s1", "s2"} {
+		if err := s.CreateSession([]byte(k), account.Session{Account: a.ID, Created: t0, Expires: t0.Add(time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.CreateSession([]byte("s3"), account.Session{Account: other.ID, Created: t0, Expires: t0.Add(time.Hour)})
+	if sess, err := s.Session([]byte("s1")); err != nil || sess.Account != a.ID {
+		t.Fatalf("Session = %+v, %v", sess, err)
+	}
+	notice := &mail.Message{Kind: mail.KindPasswordChanged, To: a.Email, Created: t0, ExpiresAt: t0.Add(24 * time.Hour)}
+	if err := s.SetPassword(a.ID, "newhash", t0.Add(time.Minute), notice); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"s1", "s2"} {
+		if _, err := s.Session([]byte(k)); !errors.Is(err, account.ErrNoSession) {
+			t.Errorf("session %s survived the password change: %v", k, err)
+		}
+	}
+	if _, err := s.Session([]byte("s3")); err != nil {
+		t.Errorf("another account's session was revoked: %v", err)
+	}
+	got, _ := s.Account(a.ID)
+	if got.PasswordHash != "newhash" || !got.PasswordChanged.Equal(t0.Add(time.Minute)) {
+		t.Fatalf("account after SetPassword: %+v", got)
+	}
+	due, err := s.Due(t0.Add(time.Minute), 10)
+	if err != nil || len(due) != 1 || due[0].Kind != mail.KindPasswordChanged || due[0].Status != mail.StatusPending || due[0].ID == "" {
+		t.Fatalf("outbox after SetPassword: %+v, %v", due, err)
+	}
+	if err := s.SetPassword("ghost", "h", t0, notice); !errors.Is(err, account.ErrNotFound) {
+		t.Fatalf("SetPassword of a missing account: %v", err)
+	}
+	if n, _ := s.Outbox(); len(n) != 1 {
+		t.Fatalf("a failed SetPassword queued a message: %d in outbox", len(n))
+	}
+}
+
+func TestSessions(t *testing.T) {
+	s, _ := open(t)
+	s.CreateAccount(acct("a.b", "a@exemple.fr"))
+	if err := s.CreateSession([]byte("k"), account.Session{Account: "a.b", Expires: t0}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteSession([]byte("k")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Session([]byte("k")); !errors.Is(err, account.ErrNoSession) {
+		t.Fatalf("deleted session still there: %v", err)
+	}
+	if err := s.DeleteSession([]byte("never")); err != nil {
+		t.Fatalf("deleting an unknown session: %v", err)
+	}
+}
+
+func TestOutbox(t *testing.T) {
+	s, _ := open(t)
+	for i, at := range []time.Time{t0, t0.Add(time.Second), t0.Add(2 * time.Second)} {
+		m := &mail.Message{Kind: mail.KindTest, To: "x@exemple.fr", Created: at, NextAttempt: at.Add(time.Duration(i) * time.Minute)}
+		if err := s.Enqueue(m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	due, _ := s.Due(t0.Add(30*time.Second), 10)
+	if len(due) != 1 || !due[0].Created.Equal(t0) {
+		t.Fatalf("due at +30s: %+v", due)
+	}
+	due, _ = s.Due(t0.Add(time.Hour), 2)
+	if len(due) != 2 || !due[0].Created.Equal(t0) || !due[1].Created.Equal(t0.Add(time.Second)) {
+		t.Fatalf("due, max 2, oldest first: %+v", due)
+	}
+	due[0].Status, due[0].SentAt = mail.StatusSent, t0
+	if err := s.Save(due[0]); err != nil {
+		t.Fatal(err)
+	}
+	due, _ = s.Due(t0.Add(time.Hour), 10)
+	if len(due) != 2 {
+		t.Fatalf("a sent message is still due: %+v", due)
+	}
+	n, err := s.SweepOutbox(t0.Add(time.Hour))
+	if err != nil || n != 1 {
+		t.Fatalf("sweep removed %d, %v", n, err)
+	}
+	all, _ := s.Outbox()
+	if len(all) != 2 {
+		t.Fatalf("outbox after sweep: %d", len(all))
+	}
+	if err := s.Save(mail.Message{ID: "zz"}); err == nil {
+		t.Fatal("Save with a bad id succeeded")
+	}
+}
+
+type boltTx = bolt.Tx
