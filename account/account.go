@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"sesame/audit"
 	"sesame/mail"
 )
 
@@ -70,9 +71,9 @@ type Store interface {
 	SaveAccounts(as []Account) error
 	// SetPassword stores a new hash and, in the same transaction, revokes
 	// every session of the account, deletes its pending recovery codes and
-	// queues notice (when not nil), so none of it can happen without the
-	// rest.
-	SetPassword(id, hash string, at time.Time, notice *mail.Message) error
+	// queues notice and records ev (when not nil), so none of it can
+	// happen without the rest.
+	SetPassword(id, hash string, at time.Time, notice *mail.Message, ev *audit.Event) error
 	// UpdateHash replaces the hash after a parameter upgrade, touching
 	// nothing else.
 	UpdateHash(id, hash string) error

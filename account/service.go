@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"time"
 
+	"sesame/audit"
 	"sesame/mail"
 	"sesame/policy"
 )
@@ -37,6 +38,16 @@ type Service struct {
 	Log        *slog.Logger
 	// School is a context word a password must not contain.
 	School string
+	// Audit records sign-ins and password changes; nil records nothing.
+	Audit audit.Log
+}
+
+func (s *Service) audit(ctx context.Context, e audit.Event) {
+	if s.Audit == nil {
+		return
+	}
+	e.Time, e.IP = s.now(), audit.IP(ctx)
+	s.Audit.Append(e)
 }
 
 // PolicyError lists the password rules a new password breaks, as
@@ -66,10 +77,12 @@ func (s *Service) now() time.Time {
 func (s *Service) Login(ctx context.Context, identifier, pw string) (Account, error) {
 	id, err := NormalizeIdentifier(identifier)
 	if err != nil {
+		s.audit(ctx, audit.Event{Kind: audit.LoginFailed, Detail: "malformed identifier"})
 		return Account{}, s.fail(ctx, pw)
 	}
 	a, err := s.Store.Account(id)
 	if errors.Is(err, ErrNotFound) {
+		s.audit(ctx, audit.Event{Kind: audit.LoginFailed, Account: id, Detail: "unknown identifier"})
 		return Account{}, s.fail(ctx, pw)
 	}
 	if err != nil {
@@ -80,8 +93,17 @@ func (s *Service) Login(ctx context.Context, identifier, pw string) (Account, er
 		return Account{}, err
 	}
 	if !ok || a.State != Active {
+		why := "wrong password"
+		switch {
+		case a.State != Active:
+			why = "account disabled"
+		case !a.Activated():
+			why = "no password chosen yet"
+		}
+		s.audit(ctx, audit.Event{Kind: audit.LoginFailed, Account: a.ID, Detail: why})
 		return Account{}, ErrInvalidCredentials
 	}
+	s.audit(ctx, audit.Event{Kind: audit.LoginOK, Account: a.ID})
 	if s.Hasher.NeedsRehash(a.PasswordHash) {
 		// Best effort: the login succeeded either way.
 		if h, err := s.Hasher.Hash(ctx, pw); err == nil {
@@ -146,7 +168,8 @@ func (s *Service) SetPassword(ctx context.Context, id, pw, confirm, lang string)
 		Identifiers: []string{a.ID}, Created: now, ExpiresAt: now.Add(24 * time.Hour),
 		Status: mail.StatusPending, NextAttempt: now,
 	}
-	if err := s.Store.SetPassword(a.ID, h, now, notice); err != nil {
+	ev := &audit.Event{Time: now, Kind: audit.PasswordChanged, Account: a.ID, IP: audit.IP(ctx)}
+	if err := s.Store.SetPassword(a.ID, h, now, notice, ev); err != nil {
 		return a, err
 	}
 	if s.Mail != nil {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"sesame/account"
+	"sesame/audit"
 	"sesame/importcsv"
 )
 
@@ -38,12 +39,29 @@ Commands:
 // client both call it, so the output is the same either way.
 func execAdmin(s *services, req adminRequest, out io.Writer) int {
 	args := req.Args
+	if len(args) == 2 && args[0] == "mail" && args[1] == "queue" {
+		return mailQueue(s, out)
+	}
+	if len(args) == 2 && args[0] == "backup" {
+		return backupCmd(s, args[1], out)
+	}
+	if len(args) >= 1 && args[0] == "audit" {
+		return auditCmd(s, args[1:], out)
+	}
 	if len(args) < 2 || args[0] != "accounts" {
 		fmt.Fprint(out, accountsUsage)
 		return 2
 	}
 	ctx := context.Background()
 	cmd, rest := args[1], args[2:]
+	// Every admin command that changes something is recorded; the
+	// arguments never hold a secret (passwords come on the input).
+	switch cmd {
+	case "import", "add", "disable", "enable", "set-password":
+		if s.accounts.Audit != nil {
+			s.accounts.Audit.Append(audit.Event{Time: time.Now(), Kind: audit.AdminCommand, Detail: strings.Join(args, " ")})
+		}
+	}
 	switch cmd {
 	case "import":
 		return cmdImport(s, rest, req.Input, out)

@@ -182,3 +182,39 @@ func TestServeRefusesBadOptions(t *testing.T) {
 		t.Errorf("serve --help: %d %s", code, out)
 	}
 }
+
+func TestBackupAndAudit(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "s.db")
+	run(t, "", "accounts", "--data", data, "add", "--last-name", "Dupont", "--first-name", "Marie", "--email", "m@exemple.fr")
+	run(t, "", "accounts", "--data", data, "disable", "dupont.marie")
+
+	st, err := store.Open(data, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := newServices(st, defaultServeConfig(), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	admin, err := listenAdmin(data, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	copyPath := filepath.Join(dir, "copie.db")
+	out, code := run(t, "", "backup", "--data", data, copyPath)
+	if code != 0 || !strings.Contains(out, "backup written to") {
+		t.Fatalf("backup while serving: %d %s", code, out)
+	}
+	out, _ = run(t, "", "audit", "--data", data, "--since", "1h")
+	if !strings.Contains(out, "admin.command") || !strings.Contains(out, "accounts disable dupont.marie") {
+		t.Fatalf("audit: %s", out)
+	}
+	if out, code := run(t, "", "audit", "--data", data, "--since", "hier"); code != 2 || !strings.Contains(out, "--since") {
+		t.Fatalf("bad --since: %d %s", code, out)
+	}
+	admin.Close()
+	st.Close()
+	// The copy is a working data file with the same accounts.
+	out, code = run(t, "", "accounts", "--data", copyPath, "show", "dupont.marie")
+	if code != 0 || !strings.Contains(out, "disabled") {
+		t.Fatalf("restored copy: %d %s", code, out)
+	}
+}

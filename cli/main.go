@@ -22,6 +22,11 @@ Usage:
   sesame serve --demo           try it: a demo parent and a banner, nothing else needed
   sesame accounts COMMAND       import, add, list, show, disable, enable parents' accounts,
                                 set a password (sesame accounts --help)
+  sesame mail test --to ADDRESS  check the SMTP settings by sending one e-mail
+  sesame mail queue             what the outbox holds: pending, sent, failed e-mails
+  sesame audit [--account ID] [--since 7d]
+                                sign-ins, recoveries, password changes, admin commands
+  sesame backup FILE            a consistent copy of the data file, even while serving
   sesame help                   this text
 
 Every option can also be set with an environment variable: --base-url is
@@ -40,6 +45,12 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runServe(args[1:], stdout, stderr)
 	case "accounts":
 		return runAccounts(args[1:], stdin, stdout, stderr)
+	case "mail":
+		return runMail(args[1:], stdout, stderr)
+	case "audit":
+		return runAudit(args[1:], stdout, stderr)
+	case "backup":
+		return runBackup(args[1:], stdout, stderr)
 	case "help", "-h", "--help", "-help":
 		fmt.Fprint(stdout, mainUsage)
 		return 0

@@ -4,6 +4,7 @@
 // - a free port, chosen here by asking the kernel for one (listen(0));
 // - a fresh data file in a new temporary directory (removed at the end);
 // - --demo, so the demo parent dupont.marie / Cartable-2026 exists;
+// - --trusted-proxy 127.0.0.1, so each test can be its own client address;
 // - ready when GET /healthz answers "ok".
 //
 // The address, data file and binary reach the tests (worker processes
@@ -108,6 +109,10 @@ export default async function globalSetup(config: FullConfig) {
       '--secretariat-phone', '01 23 45 67 89',
       '--secretariat-email', 'secretariat@ecole.example',
       '--secretariat-hours', 'lundi-vendredi 8h-17h',
+      // The browser is the "reverse proxy": each test sends its own
+      // X-Forwarded-For (e2e/helpers.ts), so rate limits stay on and
+      // apply per test instead of to the whole run.
+      '--trusted-proxy', '127.0.0.1',
     ],
     { env, stdio: ['ignore', log, log] },
   );

@@ -4,7 +4,14 @@
 // - baseURL is the server e2e/global-setup.ts started;
 // - every test records each request its browser context makes and fails
 //   if one went anywhere but that server (no CDN, no font service, no
-//   analytics: the portal must work on a school network without internet).
+//   analytics: the portal must work on a school network without internet);
+// - every test is its own client address: its browser sends
+//   X-Forwarded-For: <a random 10.x.y.z>, which the server believes
+//   because global setup starts it with --trusted-proxy 127.0.0.1. The
+//   server's login and recovery rate limits stay on, as in production,
+//   and one test's attempts never slow another one down. Per-identifier
+//   limits still apply: log in with createParent() accounts, and use the
+//   demo parent only where the demo account itself is the point.
 import { test as base, expect, type Page, type TestInfo } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
 import { spawn } from 'node:child_process';
@@ -12,7 +19,11 @@ import { randomBytes } from 'node:crypto';
 
 export { expect };
 
-/** The parent `serve --demo` seeds. Never change its password in a test: use createParent. */
+/**
+ * The parent `serve --demo` seeds. Never change its password in a test, and
+ * log in with it sparingly (the per-identifier rate limit is shared by the
+ * whole run): use createParent.
+ */
 export const DEMO = {
   identifier: 'dupont.marie',
   password: 'Cartable-2026',
@@ -30,11 +41,20 @@ export const SCHOOL = process.env.SESAME_E2E_SCHOOL ?? 'École Jules Ferry';
 type Fixtures = {
   /** Every URL the test's browser context requested, in order. */
   requests: string[];
+  /** The client address the server sees for this test's browser. */
+  clientAddress: string;
 };
 
 export const test = base.extend<Fixtures>({
   baseURL: async ({}, use) => {
     await use(env('SESAME_E2E_BASE_URL'));
+  },
+  clientAddress: async ({}, use) => {
+    const [a, b, c] = randomBytes(3);
+    await use(`10.${a}.${b}.${Math.max(c, 1)}`);
+  },
+  extraHTTPHeaders: async ({ extraHTTPHeaders, clientAddress }, use) => {
+    await use({ ...extraHTTPHeaders, 'X-Forwarded-For': clientAddress });
   },
   requests: [
     async ({ context, baseURL }, use) => {
@@ -115,6 +135,11 @@ export async function login(page: Page, identifier: string, password: string, op
   await page.getByTestId('login-identifier').fill(identifier);
   await page.getByTestId('login-password').fill(password);
   await page.getByTestId('login-submit').click();
+}
+
+/** An identifier no account has (a fresh one each time: identifiers are rate-limited too). */
+export function unknownIdentifier(): string {
+  return `personne.inconnue-${randomBytes(4).toString('hex')}`;
 }
 
 /** Submits the login form and returns the status of the POST /login answer. */

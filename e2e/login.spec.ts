@@ -1,10 +1,10 @@
 // The Espace Parents login, in a real Chromium, on a phone and a desktop.
 // Every test also checks (fixture in helpers.ts) that no request left for
 // a host other than the server.
-import { test, expect, DEMO, SCHOOL, createParent, login, loginStatus, isServerURL } from './helpers';
+import { test, expect, DEMO, SCHOOL, createParent, login, loginStatus, isServerURL, unknownIdentifier } from './helpers';
 
 test.describe('login', () => {
-  test('a parent logs in, in French', async ({ page }) => {
+  test('a parent logs in, in French, then logs out', async ({ page }) => {
     await page.goto('/');
     await expect(page.locator('html')).toHaveAttribute('lang', 'fr');
     await expect(page.getByTestId('school-name')).toHaveText(SCHOOL);
@@ -16,7 +16,17 @@ test.describe('login', () => {
     await expect(page.locator('html')).toHaveAttribute('lang', 'fr');
     await expect(page.getByTestId('espace-greeting')).toHaveText(`Bonjour, ${DEMO.name}`);
     await expect(page.getByTestId('espace-identifier')).toHaveText(DEMO.identifier);
-    await expect(page.getByTestId('logout')).toBeVisible();
+
+    // Logout: back to the login page, with a notice.
+    await page.getByTestId('logout').click();
+    await expect(page).toHaveURL((u) => u.pathname === '/');
+    await expect(page.getByTestId('login-notice')).toBeVisible();
+    await expect(page.getByTestId('login-identifier')).toBeVisible();
+
+    // The session is gone: /espace sends back to the login page.
+    await page.goto('/espace');
+    await expect(page).toHaveURL((u) => u.pathname === '/');
+    await expect(page.getByTestId('espace-greeting')).toHaveCount(0);
   });
 
   test('a parent logs in, in English chosen with the switch', async ({ page }) => {
@@ -31,49 +41,25 @@ test.describe('login', () => {
   });
 
   test('a wrong password and an unknown identifier get the same generic error', async ({ page }) => {
+    const parent = await createParent();
     await page.goto('/');
     await expect(page.getByTestId('login-error')).toHaveCount(0);
 
-    expect(await loginStatus(page, DEMO.identifier, 'Pas-le-bon-1')).toBe(401);
+    expect(await loginStatus(page, parent.identifier, 'Pas-le-bon-1')).toBe(401);
     const error = page.getByTestId('login-error');
     await expect(error).toBeVisible();
     const wrongPassword = (await error.innerText()).trim();
     expect(wrongPassword).not.toBe('');
-    // It must not say which field was wrong.
     await expect(page.getByTestId('espace-greeting')).toHaveCount(0);
 
-    expect(await loginStatus(page, 'personne.inconnue', 'Pas-le-bon-1')).toBe(401);
+    expect(await loginStatus(page, unknownIdentifier(), 'Pas-le-bon-1')).toBe(401);
     await expect(error).toBeVisible();
     expect((await error.innerText()).trim()).toBe(wrongPassword);
     await expect(page.getByTestId('espace-greeting')).toHaveCount(0);
 
-    // And the page still lets the parent try again and succeed.
-    await login(page, DEMO.identifier, DEMO.password, { goto: false });
-    await expect(page.getByTestId('espace-greeting')).toHaveText(`Bonjour, ${DEMO.name}`);
-  });
-
-  test('the generic error is the same in English, for both kinds of failure', async ({ page }) => {
-    await page.goto('/?lang=en');
-    expect(await loginStatus(page, DEMO.identifier, 'Not-the-right-1')).toBe(401);
-    const first = (await page.getByTestId('login-error').innerText()).trim();
-    expect(await loginStatus(page, 'nobody.here', 'Not-the-right-1')).toBe(401);
-    expect((await page.getByTestId('login-error').innerText()).trim()).toBe(first);
-    await expect(page.locator('html')).toHaveAttribute('lang', 'en');
-  });
-
-  test('logout returns to the login page with a notice and ends the session', async ({ page }) => {
-    await login(page, DEMO.identifier, DEMO.password);
-    await expect(page.getByTestId('espace-greeting')).toBeVisible();
-
-    await page.getByTestId('logout').click();
-    await expect(page).toHaveURL((u) => u.pathname === '/');
-    await expect(page.getByTestId('login-notice')).toBeVisible();
-    await expect(page.getByTestId('login-identifier')).toBeVisible();
-
-    // The session is gone: /espace sends back to the login page.
-    await page.goto('/espace');
-    await expect(page).toHaveURL((u) => u.pathname === '/');
-    await expect(page.getByTestId('espace-greeting')).toHaveCount(0);
+    // And the parent can try again and succeed.
+    await login(page, parent.identifier, parent.password, { goto: false });
+    await expect(page.getByTestId('espace-greeting')).toHaveText(`Bonjour, ${parent.name}`);
   });
 
   test('a parent changes their password (own account)', async ({ page }) => {
@@ -100,61 +86,15 @@ test.describe('login', () => {
   });
 });
 
-test.describe('language', () => {
-  test('the switch sets <html lang> and is remembered', async ({ page }) => {
-    await page.goto('/');
-    await expect(page.locator('html')).toHaveAttribute('lang', 'fr');
-    const frTitle = await page.locator('h1').innerText();
-
-    await page.getByTestId('lang-en').click();
-    await expect(page.locator('html')).toHaveAttribute('lang', 'en');
-    await expect(page.locator('h1')).not.toHaveText(frTitle);
-
-    // Remembered in a cookie: a plain visit stays in English.
-    await page.goto('/');
-    await expect(page.locator('html')).toHaveAttribute('lang', 'en');
-
-    await page.getByTestId('lang-fr').click();
-    await expect(page.locator('html')).toHaveAttribute('lang', 'fr');
-    await expect(page.locator('h1')).toHaveText(frTitle);
-    await page.goto('/');
-    await expect(page.locator('html')).toHaveAttribute('lang', 'fr');
-  });
-
-  test('?lang=en switches the page', async ({ page }) => {
-    await page.goto('/?lang=en');
-    await expect(page.locator('html')).toHaveAttribute('lang', 'en');
-    await page.goto('/politique-mot-de-passe');
-    await expect(page.locator('html')).toHaveAttribute('lang', 'en');
-  });
-
-  test.describe('with an English browser', () => {
-    test.use({ locale: 'en-GB' });
-
-    test('Accept-Language is honoured', async ({ page }) => {
-      await page.goto('/');
-      await expect(page.locator('html')).toHaveAttribute('lang', 'en');
-      await login(page, DEMO.identifier, DEMO.password, { goto: false });
-      await expect(page.getByTestId('espace-greeting')).toHaveText(`Hello, ${DEMO.name}`);
-    });
-
-    test('the cookie set by the switch wins over Accept-Language', async ({ page }) => {
-      await page.goto('/?lang=fr');
-      await expect(page.locator('html')).toHaveAttribute('lang', 'fr');
-      await page.goto('/');
-      await expect(page.locator('html')).toHaveAttribute('lang', 'fr');
-    });
-  });
-});
-
 test('no request leaves for another host while each page loads', async ({ page, baseURL, requests }) => {
   const pages = ['/', '/?lang=en', '/?lang=fr', '/politique-mot-de-passe', '/recuperation', '/page-qui-n-existe-pas'];
   for (const path of pages) {
-    await page.goto(path, { waitUntil: 'networkidle' });
+    await page.goto(path); // 'load': the page and every asset it asked for
   }
   await expect(page.getByTestId('error-page')).toBeVisible();
 
-  await login(page, DEMO.identifier, DEMO.password);
+  const parent = await createParent();
+  await login(page, parent.identifier, parent.password);
   await expect(page.getByTestId('espace-greeting')).toBeVisible();
   await page.waitForLoadState('networkidle');
 
@@ -163,4 +103,61 @@ test('no request leaves for another host while each page loads', async ({ page, 
   expect(requests.some((u) => new URL(u).pathname === '/espace')).toBe(true);
   // ...and every one of them went to the server (the fixture checks again at the end).
   expect(requests.filter((u) => !isServerURL(u, baseURL!))).toEqual([]);
+});
+
+// Choosing the language is the server's business, the same on any screen
+// size: tagged @phone-only, which the desktop project leaves out
+// (grepInvert in playwright.config.ts).
+test.describe('language', { tag: '@phone-only' }, () => {
+
+  test('the switch and ?lang= set <html lang>, and the choice is remembered', async ({ page }) => {
+    await page.goto('/');
+    await expect(page.locator('html')).toHaveAttribute('lang', 'fr');
+    const frTitle = await page.locator('h1').innerText();
+
+    await page.getByTestId('lang-en').click();
+    await expect(page.locator('html')).toHaveAttribute('lang', 'en');
+    await expect(page.locator('h1')).not.toHaveText(frTitle);
+
+    // Remembered in a cookie: a plain visit, or another page, stays in English.
+    await page.goto('/');
+    await expect(page.locator('html')).toHaveAttribute('lang', 'en');
+    await page.goto('/politique-mot-de-passe');
+    await expect(page.locator('html')).toHaveAttribute('lang', 'en');
+
+    await page.goto('/');
+    await page.getByTestId('lang-fr').click();
+    await expect(page.locator('html')).toHaveAttribute('lang', 'fr');
+    await expect(page.locator('h1')).toHaveText(frTitle);
+    await page.goto('/');
+    await expect(page.locator('html')).toHaveAttribute('lang', 'fr');
+
+    await page.goto('/?lang=en');
+    await expect(page.locator('html')).toHaveAttribute('lang', 'en');
+  });
+
+  test.describe('with an English browser', () => {
+    test.use({ locale: 'en-GB' });
+
+    test('Accept-Language is honoured, the generic error is the same for both failures, and the switch wins', async ({ page }) => {
+      const parent = await createParent();
+      await page.goto('/');
+      await expect(page.locator('html')).toHaveAttribute('lang', 'en');
+
+      expect(await loginStatus(page, parent.identifier, 'Not-the-right-1')).toBe(401);
+      const first = (await page.getByTestId('login-error').innerText()).trim();
+      expect(await loginStatus(page, unknownIdentifier(), 'Not-the-right-1')).toBe(401);
+      expect((await page.getByTestId('login-error').innerText()).trim()).toBe(first);
+      await expect(page.locator('html')).toHaveAttribute('lang', 'en');
+
+      await login(page, parent.identifier, parent.password, { goto: false });
+      await expect(page.getByTestId('espace-greeting')).toHaveText(`Hello, ${parent.name}`);
+
+      // The cookie set by ?lang= (or the switch) wins over Accept-Language.
+      await page.goto('/?lang=fr');
+      await expect(page.locator('html')).toHaveAttribute('lang', 'fr');
+      await page.goto('/espace');
+      await expect(page.getByTestId('espace-greeting')).toHaveText(`Bonjour, ${parent.name}`);
+    });
+  });
 });

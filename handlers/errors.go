@@ -23,6 +23,8 @@ var (
 	errExpired  = &userError{fiber.StatusForbidden, "error.expired.title", "error.expired", 0}
 	errBadInput = &userError{fiber.StatusBadRequest, "error.bad.title", "error.bad", 0}
 	errBusy     = &userError{fiber.StatusServiceUnavailable, "error.busy.title", "error.busy", 5}
+	// errUnsupported is a form sent as something else than a form.
+	errUnsupported = &userError{fiber.StatusUnsupportedMediaType, "error.bad.title", "error.bad", 0}
 )
 
 // errorHandler is the one place errors become responses. Anything not a

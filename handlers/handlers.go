@@ -5,11 +5,13 @@ package handlers
 
 import (
 	"log/slog"
+	"net"
 	"net/url"
 	"time"
 
 	"sesame/account"
 	"sesame/locales"
+	"sesame/ratelimit"
 	"sesame/recovery"
 	"sesame/views"
 )
@@ -21,6 +23,9 @@ type Config struct {
 	Secretariat views.Secretariat
 	DefaultLang string
 	Demo        bool
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
+	// believed; from anyone else it is ignored.
+	TrustedProxies []*net.IPNet
 }
 
 // Deps is everything the handlers call.
@@ -28,11 +33,16 @@ type Deps struct {
 	Config   Config
 	Accounts *account.Service
 	Recovery *recovery.Service
-	Locales  *locales.Bundle
-	Log      *slog.Logger
+	// Mailbox is the demo mailbox; nil outside demo mode.
+	Mailbox Mailbox
+	Locales *locales.Bundle
+	Log     *slog.Logger
 	// Secret keys the CSRF tokens; the store's secret is fine.
 	Secret []byte
 	Now    func() time.Time
+	// Limits slow down repeated logins and recoveries; nil means the
+	// defaults.
+	Limits *ratelimit.Limits
 }
 
 type handler struct {
@@ -46,3 +56,6 @@ func (h *handler) now() time.Time {
 	}
 	return time.Now()
 }
+
+// timeNow is the limiters' clock.
+var timeNow = time.Now

@@ -27,13 +27,14 @@ import (
 var fast = &password.Params{Memory: 1024, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32}
 
 type env struct {
-	app *fiber.App
-	acc *account.Service
-	rec *recovery.Service
-	st  *store.Store
+	app  *fiber.App
+	acc  *account.Service
+	rec  *recovery.Service
+	st   *store.Store
+	addr string // set once the app listens on TCP
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB, opts ...func(*Deps)) *env {
 	t.Helper()
 	st, err := store.Open(filepath.Join(t.TempDir(), "s.db"), time.Second)
 	if err != nil {
@@ -43,12 +44,16 @@ func newEnv(t *testing.T) *env {
 	acc := &account.Service{Store: st, Hasher: password.New(fast, 2, time.Second), Policy: policy.Default()}
 	rec := &recovery.Service{Store: st, Accounts: acc, Secret: st.Secret(), Config: recovery.DefaultConfig}
 	base, _ := url.Parse("http://parents.ecole.test")
-	app := New(Deps{
+	d := Deps{
 		Config: Config{School: "École Jules Ferry", BaseURL: base, DefaultLang: "fr",
 			Secretariat: views.Secretariat{Phone: "01 23 45 67 89", Email: "secretariat@ecole.test", Hours: "8h-17h"}},
 		Accounts: acc, Recovery: rec, Locales: locales.Must(), Secret: st.Secret(),
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
+	}
+	for _, o := range opts {
+		o(&d)
+	}
+	app := New(d)
 	if _, err := acc.Add(context.Background(), account.Account{ID: "dupont.marie", LastName: "Dupont", FirstName: "Marie", Email: "m@exemple.fr"}, "Cartable-2026"); err != nil {
 		t.Fatal(err)
 	}
@@ -57,13 +62,13 @@ func newEnv(t *testing.T) *env {
 
 // browser keeps cookies between requests, like a parent's phone.
 type browser struct {
-	t       *testing.T
+	t       testing.TB
 	e       *env
 	cookies map[string]string
 	lang    string
 }
 
-func (e *env) browser(t *testing.T) *browser {
+func (e *env) browser(t testing.TB) *browser {
 	return &browser{t: t, e: e, cookies: map[string]string{}}
 }
 

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"errors"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -17,6 +18,9 @@ const sessionCookie = "sesame_session"
 func (h *handler) loginCheck(c *fiber.Ctx) error {
 	v, err := formValues(c, 1024, "identifier", "password")
 	if err != nil {
+		return err
+	}
+	if err := limit(c, h.Limits.LoginIP, h.clientIP(c), h.Limits.LoginID, strings.ToLower(strings.TrimSpace(v[0]))); err != nil {
 		return err
 	}
 	a, err := h.Accounts.Login(c.UserContext(), v[0], v[1])

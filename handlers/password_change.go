@@ -14,13 +14,13 @@ import (
 // every password change it ends all sessions, this one included: the
 // parent signs in again with the new password.
 func (h *handler) passwordChange(c *fiber.Ctx) error {
-	a, err := h.Accounts.SessionAccount(c.Cookies(sessionCookie))
-	if err != nil {
-		return c.Redirect("/", fiber.StatusSeeOther)
-	}
 	v, err := formValues(c, 1024, "current", "new", "confirm")
 	if err != nil {
 		return err
+	}
+	a, err := h.Accounts.SessionAccount(c.Cookies(sessionCookie))
+	if err != nil {
+		return c.Redirect("/", fiber.StatusSeeOther)
 	}
 	err = h.Accounts.ChangePassword(c.UserContext(), a.ID, v[0], v[1], v[2], langOf(c))
 	f := views.PasswordChangeForm{Errors: map[string][]string{}, Rules: h.rules(c, a, v[1])}

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"errors"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -16,7 +17,10 @@ func (h *handler) recoveryStart(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	tok, _, err := h.Recovery.Start(email, langOf(c))
+	if err := limit(c, h.Limits.RecoveryIP, h.clientIP(c), h.Limits.RecoveryTo, strings.ToLower(strings.TrimSpace(email))); err != nil {
+		return err
+	}
+	tok, _, err := h.Recovery.Start(c.UserContext(), email, langOf(c))
 	if errors.Is(err, recovery.ErrBadEmail) {
 		return h.recoveryFailed(c, err, recovery.Flow{}, func(v *views.RecoveryView) {
 			v.Email = email

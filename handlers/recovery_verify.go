@@ -15,7 +15,10 @@ func (h *handler) recoveryVerify(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	f, err := h.Recovery.Verify(c.Cookies(recoveryCookie), code)
+	if err := limit(c, h.Limits.CodeIP, h.clientIP(c), h.Limits.CodeFlow, c.Cookies(recoveryCookie)); err != nil {
+		return err
+	}
+	f, err := h.Recovery.Verify(c.UserContext(), c.Cookies(recoveryCookie), code)
 	if err == nil {
 		return h.recoveryNext(c, "")
 	}
@@ -41,7 +44,7 @@ func (h *handler) recoveryVerify(c *fiber.Ctx) error {
 
 // recoveryResend is "get a new code".
 func (h *handler) recoveryResend(c *fiber.Ctx) error {
-	f, err := h.Recovery.Resend(c.Cookies(recoveryCookie))
+	f, err := h.Recovery.Resend(c.UserContext(), c.Cookies(recoveryCookie))
 	switch {
 	case err == nil:
 		return h.recoveryNext(c, "resent")

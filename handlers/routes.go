@@ -6,6 +6,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/helmet"
 	"github.com/gofiber/fiber/v2/middleware/recover"
+
+	"sesame/ratelimit"
 )
 
 // Limits on what a client may send; a request past them is refused
@@ -19,6 +21,9 @@ const (
 func New(d Deps) *fiber.App {
 	h := &handler{Deps: d}
 	h.secure = d.Config.BaseURL != nil && d.Config.BaseURL.Scheme == "https"
+	if h.Limits == nil {
+		h.Limits = ratelimit.DefaultLimits()
+	}
 	if h.Config.DefaultLang == "" {
 		h.Config.DefaultLang = "fr"
 	}
@@ -31,6 +36,13 @@ func New(d Deps) *fiber.App {
 		ReadTimeout:           15 * time.Second,
 		WriteTimeout:          15 * time.Second,
 		IdleTimeout:           60 * time.Second,
+		// Fiber's own proxy handling trusts everyone unless this is on;
+		// the client address is worked out in clientIP instead.
+		EnableTrustedProxyCheck: true,
+		// Values read from a request are copied: by default Fiber hands out
+		// strings pointing into buffers it reuses, and a limiter key or a
+		// log field kept beyond the request would change under our feet.
+		Immutable: true,
 	})
 	app.Use(recover.New())
 	app.Use(helmet.New(helmet.Config{
@@ -46,10 +58,18 @@ func New(d Deps) *fiber.App {
 		CrossOriginResourcePolicy: "same-origin",
 	}))
 
+	if h.secure {
+		// helmet only sends HSTS when it sees https itself; behind a TLS
+		// proxy it does not, but an https base URL says parents use https.
+		app.Use(func(c *fiber.Ctx) error {
+			c.Set(fiber.HeaderStrictTransportSecurity, "max-age=31536000")
+			return c.Next()
+		})
+	}
 	app.Get("/healthz", h.healthz)
 	app.Get("/static/:version/:name", h.static)
 
-	app.Use(h.language, h.csrf)
+	app.Use(h.withIP, h.language, formsOnly, h.csrf)
 	app.Get("/", h.loginShow)
 	app.Post("/login", h.loginCheck)
 	app.Post("/logout", h.logout)
@@ -64,6 +84,10 @@ func New(d Deps) *fiber.App {
 	app.Post("/recuperation/mot-de-passe", h.recoveryPassword)
 	app.Post("/recuperation/regles", h.recoveryRules)
 	app.Post("/recuperation/annuler", h.recoveryCancel)
+
+	if d.Config.Demo && d.Mailbox != nil {
+		app.Get("/dev/mailbox", h.mailboxShow)
+	}
 
 	app.Use(h.notFound)
 	return app

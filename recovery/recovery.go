@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"sesame/account"
+	"sesame/audit"
 	"sesame/mail"
 )
 
@@ -71,6 +72,19 @@ type Service struct {
 	Config Config
 	Now    func() time.Time
 	Mail   Notifier
+	// Audit records recoveries; nil records nothing.
+	Audit audit.Log
+}
+
+func (s *Service) audit(ctx context.Context, e audit.Event) {
+	if s.Audit == nil {
+		return
+	}
+	e.Time, e.IP = s.now(), audit.IP(ctx)
+	if e.Email != "" {
+		e.Email = mail.MaskAddress(e.Email)
+	}
+	s.Audit.Append(e)
 }
 
 func (s *Service) now() time.Time {
@@ -100,7 +114,7 @@ func newToken() (string, error) {
 // a code record, but only a known address's code is ever mailed; an
 // unknown one's is random and unusable, and no e-mail leaves for it. So
 // the next steps (tries left, cooldowns, limits) behave identically too.
-func (s *Service) Start(email, lang string) (string, Flow, error) {
+func (s *Service) Start(ctx context.Context, email, lang string) (string, Flow, error) {
 	email, err := account.NormalizeEmail(email)
 	if err != nil {
 		return "", Flow{}, ErrBadEmail
@@ -118,13 +132,18 @@ func (s *Service) Start(email, lang string) (string, Flow, error) {
 	if err := s.Store.Issue(email, Key(tok), &f, s.decide(email, lang, accts, now)); err != nil {
 		return "", Flow{}, err
 	}
+	ids := make([]string, len(accts))
+	for i, a := range accts {
+		ids[i] = a.ID
+	}
+	s.audit(ctx, audit.Event{Kind: audit.RecoveryStarted, Email: email, Account: strings.Join(ids, ","), Detail: fmt.Sprintf("%d account(s)", len(accts))})
 	s.notify()
 	return tok, f, nil
 }
 
 // Resend is "send a new code". It is refused during the cooldown and
 // past the hourly and daily limits, saying when a new code can be had.
-func (s *Service) Resend(token string) (Flow, error) {
+func (s *Service) Resend(ctx context.Context, token string) (Flow, error) {
 	f, err := s.Get(token)
 	if err != nil {
 		return f, err
@@ -147,6 +166,7 @@ func (s *Service) Resend(token string) (Flow, error) {
 	if err := s.Store.Issue(f.Email, nil, nil, s.decide(f.Email, f.Lang, accts, now)); err != nil {
 		return f, err
 	}
+	s.audit(ctx, audit.Event{Kind: audit.RecoveryResent, Email: f.Email})
 	s.notify()
 	return f, nil
 }
@@ -286,7 +306,7 @@ func (e *WrongCode) Unwrap() error { return ErrCodeWrong }
 // comparison, in the same transaction, so parallel guesses cannot
 // exceed the limit; the comparison is constant-time; a right code is
 // used up at once.
-func (s *Service) Verify(token, input string) (Flow, error) {
+func (s *Service) Verify(ctx context.Context, token, input string) (Flow, error) {
 	f, err := s.Get(token)
 	if err != nil {
 		return f, err
@@ -318,6 +338,7 @@ func (s *Service) Verify(token, input string) (Flow, error) {
 		return ErrCodeLocked
 	})
 	if err != nil {
+		s.audit(ctx, audit.Event{Kind: audit.CodeFailed, Email: f.Email, Detail: err.Error()})
 		return f, err
 	}
 	accts, err := s.Store.AccountsByEmail(f.Email)
@@ -336,6 +357,7 @@ func (s *Service) Verify(token, input string) (Flow, error) {
 			}
 		}
 	}
+	s.audit(ctx, audit.Event{Kind: audit.CodeOK, Email: f.Email, Account: strings.Join(f.Accounts, ",")})
 	return f, s.Store.SaveFlow(Key(token), f)
 }
 

@@ -79,11 +79,11 @@ func (f *fixture) lastCode(t *testing.T, to string) string {
 
 func TestStartSameForKnownAndUnknown(t *testing.T) {
 	f := setup(t)
-	_, known, err := f.rec.Start(" Famille@Exemple.FR ", "en")
+	_, known, err := f.rec.Start(ctx0, " Famille@Exemple.FR ", "en")
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, unknown, err := f.rec.Start("personne@exemple.fr", "en")
+	_, unknown, err := f.rec.Start(ctx0, "personne@exemple.fr", "en")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,14 +112,14 @@ func TestStartSameForKnownAndUnknown(t *testing.T) {
 	if a.Lang != "" || !a.Updated.Equal(f.clk.now()) {
 		t.Fatalf("step 1 changed the account: %+v", a)
 	}
-	if _, _, err := f.rec.Start("pas une adresse", "fr"); !errors.Is(err, recovery.ErrBadEmail) {
+	if _, _, err := f.rec.Start(ctx0, "pas une adresse", "fr"); !errors.Is(err, recovery.ErrBadEmail) {
 		t.Fatalf("bad address: %v", err)
 	}
 }
 
 func TestDisabledAddressGetsDisabledMail(t *testing.T) {
 	f := setup(t)
-	if _, _, err := f.rec.Start("anne@exemple.fr", "fr"); err != nil {
+	if _, _, err := f.rec.Start(ctx0, "anne@exemple.fr", "fr"); err != nil {
 		t.Fatal(err)
 	}
 	msgs, _ := f.st.Outbox()
@@ -131,14 +131,14 @@ func TestDisabledAddressGetsDisabledMail(t *testing.T) {
 func TestFullFlow(t *testing.T) {
 	f := setup(t)
 	ctx := context.Background()
-	tok, _, _ := f.rec.Start("luc@exemple.fr", "en")
+	tok, _, _ := f.rec.Start(ctx0, "luc@exemple.fr", "en")
 	code := f.lastCode(t, "luc@exemple.fr")
 	grouped := code[:4] + " - " + code[4:]
 	// Step 3 before step 2 is refused without change.
 	if _, err := f.rec.SetPassword(ctx, tok, "martin.luc", "Lune-bleue-42", "Lune-bleue-42"); !errors.Is(err, recovery.ErrWrongStep) {
 		t.Fatalf("step 3 before step 2: %v", err)
 	}
-	fl, err := f.rec.Verify(tok, grouped)
+	fl, err := f.rec.Verify(ctx0, tok, grouped)
 	if err != nil || fl.State != recovery.Verified || strings.Join(fl.Accounts, ",") != "martin.luc" {
 		t.Fatalf("verify: %+v, %v", fl, err)
 	}
@@ -147,11 +147,11 @@ func TestFullFlow(t *testing.T) {
 		t.Fatalf("lang after verify: %q", a.Lang)
 	}
 	// The code is single use.
-	if _, err := f.rec.Verify(tok, code); !errors.Is(err, recovery.ErrWrongStep) {
+	if _, err := f.rec.Verify(ctx0, tok, code); !errors.Is(err, recovery.ErrWrongStep) {
 		t.Fatalf("verify twice on the flow: %v", err)
 	}
-	tok2, _, _ := f.rec.Start("luc@exemple.fr", "en") // within the cooldown: no new code
-	if _, err := f.rec.Verify(tok2, code); !errors.Is(err, recovery.ErrCodeExpired) {
+	tok2, _, _ := f.rec.Start(ctx0, "luc@exemple.fr", "en") // within the cooldown: no new code
+	if _, err := f.rec.Verify(ctx0, tok2, code); !errors.Is(err, recovery.ErrCodeExpired) {
 		t.Fatalf("used code accepted on another flow: %v", err)
 	}
 	var pe *account.PolicyError
@@ -186,8 +186,8 @@ func TestFullFlow(t *testing.T) {
 
 func TestFamilyAddressPicksIdentifier(t *testing.T) {
 	f := setup(t)
-	tok, _, _ := f.rec.Start("famille@exemple.fr", "fr")
-	fl, err := f.rec.Verify(tok, f.lastCode(t, "famille@exemple.fr"))
+	tok, _, _ := f.rec.Start(ctx0, "famille@exemple.fr", "fr")
+	fl, err := f.rec.Verify(ctx0, tok, f.lastCode(t, "famille@exemple.fr"))
 	if err != nil || len(fl.Accounts) != 2 {
 		t.Fatalf("%+v %v", fl, err)
 	}
@@ -204,10 +204,10 @@ func TestWrongCodesCountedAndLimited(t *testing.T) {
 	for _, email := range []string{"luc@exemple.fr", "inconnu@exemple.fr"} {
 		t.Run(email, func(t *testing.T) {
 			f := setup(t)
-			tok, _, _ := f.rec.Start(email, "fr")
+			tok, _, _ := f.rec.Start(ctx0, email, "fr")
 			var lefts []int
 			for i := 0; i < 5; i++ {
-				_, err := f.rec.Verify(tok, "0000 0000")
+				_, err := f.rec.Verify(ctx0, tok, "0000 0000")
 				var w *recovery.WrongCode
 				switch {
 				case errors.As(err, &w):
@@ -221,26 +221,26 @@ func TestWrongCodesCountedAndLimited(t *testing.T) {
 			if got := lefts; len(got) != 5 || got[0] != 4 || got[3] != 1 || got[4] != 0 {
 				t.Fatalf("tries left: %v", got)
 			}
-			if _, err := f.rec.Verify(tok, "1111 1111"); !errors.Is(err, recovery.ErrCodeLocked) {
+			if _, err := f.rec.Verify(ctx0, tok, "1111 1111"); !errors.Is(err, recovery.ErrCodeLocked) {
 				t.Fatalf("after 5 wrong codes: %v", err)
 			}
-			if _, err := f.rec.Verify(tok, "12"); !errors.Is(err, recovery.ErrCodeFormat) {
+			if _, err := f.rec.Verify(ctx0, tok, "12"); !errors.Is(err, recovery.ErrCodeFormat) {
 				t.Fatalf("malformed: %v", err)
 			}
 		})
 	}
 	// The right code after 5 wrong ones is refused: the code is dead.
 	f := setup(t)
-	tok, _, _ := f.rec.Start("luc@exemple.fr", "fr")
+	tok, _, _ := f.rec.Start(ctx0, "luc@exemple.fr", "fr")
 	code := f.lastCode(t, "luc@exemple.fr")
 	wrong := "00000000"
 	if code == wrong {
 		wrong = "11111111"
 	}
 	for i := 0; i < 5; i++ {
-		f.rec.Verify(tok, wrong)
+		f.rec.Verify(ctx0, tok, wrong)
 	}
-	if _, err := f.rec.Verify(tok, code); !errors.Is(err, recovery.ErrCodeLocked) {
+	if _, err := f.rec.Verify(ctx0, tok, code); !errors.Is(err, recovery.ErrCodeLocked) {
 		t.Fatalf("right code after 5 wrong: %v", err)
 	}
 }
@@ -249,7 +249,7 @@ func TestWrongCodesCountedAndLimited(t *testing.T) {
 // incremented before the comparison, in one transaction.
 func TestParallelGuessesBounded(t *testing.T) {
 	f := setup(t)
-	tok, _, _ := f.rec.Start("luc@exemple.fr", "fr")
+	tok, _, _ := f.rec.Start(ctx0, "luc@exemple.fr", "fr")
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	compared := 0
@@ -257,7 +257,7 @@ func TestParallelGuessesBounded(t *testing.T) {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			_, err := f.rec.Verify(tok, "9999 999"+string(rune('0'+i%10)))
+			_, err := f.rec.Verify(ctx0, tok, "9999 999"+string(rune('0'+i%10)))
 			var w *recovery.WrongCode
 			if errors.As(err, &w) || err == nil {
 				mu.Lock()
@@ -275,31 +275,31 @@ func TestParallelGuessesBounded(t *testing.T) {
 
 func TestCodeExpires(t *testing.T) {
 	f := setup(t)
-	tok, _, _ := f.rec.Start("luc@exemple.fr", "fr")
+	tok, _, _ := f.rec.Start(ctx0, "luc@exemple.fr", "fr")
 	code := f.lastCode(t, "luc@exemple.fr")
 	f.clk.add(29 * time.Minute)
 	if _, err := f.rec.Get(tok); err != nil {
 		t.Fatalf("flow gone before 30 min: %v", err)
 	}
 	f.clk.add(time.Minute)
-	if _, err := f.rec.Verify(tok, code); !errors.Is(err, recovery.ErrNoFlow) {
+	if _, err := f.rec.Verify(ctx0, tok, code); !errors.Is(err, recovery.ErrNoFlow) {
 		t.Fatalf("after 30 min: %v", err)
 	}
 	// With a short code lifetime, the code dies before the flow.
 	f.rec.Config.CodeTTL = 5 * time.Minute
-	tok, _, _ = f.rec.Start("luc@exemple.fr", "fr")
+	tok, _, _ = f.rec.Start(ctx0, "luc@exemple.fr", "fr")
 	code = f.lastCode(t, "luc@exemple.fr")
 	f.clk.add(5 * time.Minute)
-	if _, err := f.rec.Verify(tok, code); !errors.Is(err, recovery.ErrCodeExpired) {
+	if _, err := f.rec.Verify(ctx0, tok, code); !errors.Is(err, recovery.ErrCodeExpired) {
 		t.Fatalf("expired code: %v", err)
 	}
 }
 
 func TestResendCooldownAndLimits(t *testing.T) {
 	f := setup(t)
-	tok, _, _ := f.rec.Start("luc@exemple.fr", "fr")
+	tok, _, _ := f.rec.Start(ctx0, "luc@exemple.fr", "fr")
 	first := f.lastCode(t, "luc@exemple.fr")
-	if _, err := f.rec.Resend(tok); !errors.Is(err, recovery.ErrCooldown) {
+	if _, err := f.rec.Resend(ctx0, tok); !errors.Is(err, recovery.ErrCooldown) {
 		t.Fatalf("resend at once: %v", err)
 	}
 	fl, _ := f.rec.Get(tok)
@@ -307,28 +307,28 @@ func TestResendCooldownAndLimits(t *testing.T) {
 		t.Fatalf("NextCode: %s %v", at, why)
 	}
 	f.clk.add(61 * time.Second)
-	if _, err := f.rec.Resend(tok); err != nil {
+	if _, err := f.rec.Resend(ctx0, tok); err != nil {
 		t.Fatal(err)
 	}
 	second := f.lastCode(t, "luc@exemple.fr")
-	if _, err := f.rec.Verify(tok, first); err == nil && first != second {
+	if _, err := f.rec.Verify(ctx0, tok, first); err == nil && first != second {
 		t.Fatal("the old code still works after a new one was sent")
 	}
 	// 5 codes an hour.
 	for i := 0; i < 3; i++ {
 		f.clk.add(61 * time.Second)
-		if _, err := f.rec.Resend(tok); err != nil {
+		if _, err := f.rec.Resend(ctx0, tok); err != nil {
 			t.Fatalf("resend %d: %v", i, err)
 		}
 	}
 	f.clk.add(61 * time.Second)
-	if _, err := f.rec.Resend(tok); !errors.Is(err, recovery.ErrLimit) {
+	if _, err := f.rec.Resend(ctx0, tok); !errors.Is(err, recovery.ErrLimit) {
 		t.Fatalf("6th code in an hour: %v", err)
 	}
 	// A new flow cannot get around the limit: step 1 answers the same but
 	// sends nothing.
 	before, _ := f.st.Outbox()
-	f.rec.Start("luc@exemple.fr", "fr")
+	f.rec.Start(ctx0, "luc@exemple.fr", "fr")
 	after, _ := f.st.Outbox()
 	if len(after) != len(before) {
 		t.Fatal("step 1 sent a code past the hourly limit")
@@ -340,7 +340,7 @@ func TestDailyLimit(t *testing.T) {
 	sent := 0
 	for i := 0; i < 30; i++ {
 		before, _ := f.st.Outbox()
-		f.rec.Start("luc@exemple.fr", "fr")
+		f.rec.Start(ctx0, "luc@exemple.fr", "fr")
 		after, _ := f.st.Outbox()
 		sent += len(after) - len(before)
 		f.clk.add(13 * time.Minute)
@@ -375,13 +375,15 @@ func TestNormalizeCode(t *testing.T) {
 
 func TestCancelAndUnknownToken(t *testing.T) {
 	f := setup(t)
-	tok, _, _ := f.rec.Start("luc@exemple.fr", "fr")
+	tok, _, _ := f.rec.Start(ctx0, "luc@exemple.fr", "fr")
 	if err := f.rec.Cancel(tok); err != nil {
 		t.Fatal(err)
 	}
 	for _, tk := range []string{tok, "", "forged", strings.Repeat("x", 500)} {
-		if _, err := f.rec.Verify(tk, "12345678"); !errors.Is(err, recovery.ErrNoFlow) {
+		if _, err := f.rec.Verify(ctx0, tk, "12345678"); !errors.Is(err, recovery.ErrNoFlow) {
 			t.Errorf("token %.10q: %v", tk, err)
 		}
 	}
 }
+
+var ctx0 = context.Background()

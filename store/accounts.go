@@ -8,6 +8,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"sesame/account"
+	"sesame/audit"
 	"sesame/mail"
 )
 
@@ -133,7 +134,7 @@ func (s *Store) UpdateHash(id, hash string) error {
 // SetPassword stores the new hash, revokes every session of the account,
 // deletes its pending recovery codes and queues notice, in one
 // transaction.
-func (s *Store) SetPassword(id, hash string, at time.Time, notice *mail.Message) error {
+func (s *Store) SetPassword(id, hash string, at time.Time, notice *mail.Message, ev *audit.Event) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
 		var a account.Account
 		ok, err := get(tx.Bucket(bAccounts), []byte(id), &a)
@@ -154,7 +155,12 @@ func (s *Store) SetPassword(id, hash string, at time.Time, notice *mail.Message)
 			return err
 		}
 		if notice != nil {
-			return enqueue(tx, notice)
+			if err := enqueue(tx, notice); err != nil {
+				return err
+			}
+		}
+		if ev != nil {
+			return appendAudit(tx, *ev)
 		}
 		return nil
 	})

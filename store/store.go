@@ -71,6 +71,10 @@ func Open(path string, timeout time.Duration) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
+	// Batch waits this long for other writers to join a disk sync: short
+	// enough that a lone parent does not notice, long enough that a rush
+	// of parents shares syncs.
+	db.MaxBatchDelay = 2 * time.Millisecond
 	s := &Store{db: db}
 	if err := db.Update(s.init); err != nil {
 		db.Close()
@@ -153,18 +157,6 @@ func put(b *bolt.Bucket, key []byte, v any) error {
 		return err
 	}
 	return b.Put(key, raw)
-}
-
-// timeKey is a key that sorts by t, made unique with random bytes.
-func timeKey(t time.Time) []byte {
-	k := make([]byte, 16)
-	n := uint64(t.UnixNano())
-	for i := 7; i >= 0; i-- {
-		k[i] = byte(n)
-		n >>= 8
-	}
-	rand.Read(k[8:])
-	return k
 }
 
 func join(a, b string) []byte { return []byte(a + "\x00" + b) }

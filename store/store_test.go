@@ -9,6 +9,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"sesame/account"
+	"sesame/audit"
 	"sesame/mail"
 )
 
@@ -144,7 +145,7 @@ func TestSetPasswordRevokesSessionsAndQueuesNotice(t *testing.T) {
 		t.Fatalf("Session = %+v, %v", sess, err)
 	}
 	notice := &mail.Message{Kind: mail.KindPasswordChanged, To: a.Email, Created: t0, ExpiresAt: t0.Add(24 * time.Hour)}
-	if err := s.SetPassword(a.ID, "newhash", t0.Add(time.Minute), notice); err != nil {
+	if err := s.SetPassword(a.ID, "newhash", t0.Add(time.Minute), notice, &audit.Event{Time: t0, Kind: audit.PasswordChanged, Account: a.ID}); err != nil {
 		t.Fatal(err)
 	}
 	for _, k := range []string{"s1", "s2"} {
@@ -163,8 +164,11 @@ func TestSetPasswordRevokesSessionsAndQueuesNotice(t *testing.T) {
 	if err != nil || len(due) != 1 || due[0].Kind != mail.KindPasswordChanged || due[0].Status != mail.StatusPending || due[0].ID == "" {
 		t.Fatalf("outbox after SetPassword: %+v, %v", due, err)
 	}
-	if err := s.SetPassword("ghost", "h", t0, notice); !errors.Is(err, account.ErrNotFound) {
+	if err := s.SetPassword("ghost", "h", t0, notice, nil); !errors.Is(err, account.ErrNotFound) {
 		t.Fatalf("SetPassword of a missing account: %v", err)
+	}
+	if evs, _ := s.Audit(time.Time{}, a.ID); len(evs) != 1 || evs[0].Kind != audit.PasswordChanged {
+		t.Fatalf("audit after SetPassword: %+v", evs)
 	}
 	if n, _ := s.Outbox(); len(n) != 1 {
 		t.Fatalf("a failed SetPassword queued a message: %d in outbox", len(n))

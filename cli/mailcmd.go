@@ -1,0 +1,102 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+
+	"sesame/mail"
+)
+
+const mailUsage = `Usage: sesame mail COMMAND [options]
+
+  test --to ADDRESS   send one e-mail now through the configured SMTP server
+                      (--smtp-url, --smtp-tls, --mail-from… as for serve) and say
+                      in plain words what the server answered
+  queue               the outbox: pending, sent and failed e-mails, so you can
+                      answer "did the mail leave?" (takes --data)
+`
+
+func runMail(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "--help" || args[0] == "-h" || args[0] == "help" {
+		fmt.Fprint(stdout, mailUsage)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	switch args[0] {
+	case "test":
+		return runMailTest(args[1:], stdout, stderr)
+	case "queue":
+		data, rest, err := splitData(args[1:])
+		if err != nil || len(rest) > 0 {
+			fmt.Fprint(stderr, mailUsage)
+			return 2
+		}
+		return runAdmin(data, adminRequest{Args: []string{"mail", "queue"}}, stdout, stderr)
+	}
+	fmt.Fprintf(stderr, "sesame mail: unknown command %q\n\n%s", args[0], mailUsage)
+	return 2
+}
+
+func runMailTest(args []string, stdout, stderr io.Writer) int {
+	fs, c := serveFlags(stderr)
+	to := fs.String("to", "", "the address to send the test e-mail to")
+	if err := parse(fs.FlagSet, args); err != nil {
+		return usageExit(err, stderr)
+	}
+	if *to == "" {
+		fmt.Fprintln(stderr, "sesame mail test: give --to ADDRESS")
+		return 2
+	}
+	if c.SMTPURL == "" {
+		fmt.Fprintln(stderr, "sesame mail test: no SMTP server configured: give --smtp-url (or SESAME_SMTP_URL)")
+		return 2
+	}
+	if err := c.validate(); err != nil {
+		fmt.Fprintln(stderr, "sesame mail test:", err)
+		return 2
+	}
+	cfg, _ := c.smtpConfig()
+	now := time.Now()
+	msg, err := c.composer().Compose(mail.NewPending(mail.Message{ID: "test", Kind: mail.KindTest, To: *to, Lang: c.Lang}, now))
+	if err != nil {
+		fmt.Fprintln(stderr, "sesame mail test:", err)
+		return 2
+	}
+	fmt.Fprintf(stdout, "Sending a test e-mail to %s through %s …\n", *to, cfg.String())
+	res := mail.Probe(context.Background(), cfg, msg)
+	fmt.Fprintf(stdout, "%s: %s\n", res.Verdict, res.Sentence)
+	if res.Answer != "" {
+		fmt.Fprintf(stdout, "server answered: %s\n", res.Answer)
+	}
+	fmt.Fprintf(stdout, "took %s\n", res.Duration.Round(time.Millisecond))
+	if res.Verdict != mail.VerdictAccepted {
+		return 1
+	}
+	return 0
+}
+
+// mailQueue prints the outbox for `sesame mail queue`.
+func mailQueue(s *services, out io.Writer) int {
+	msgs, err := s.store.Outbox()
+	if err != nil {
+		fmt.Fprintln(out, "sesame mail queue:", err)
+		return 1
+	}
+	counts := map[mail.Status]int{}
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "STATUS\tKIND\tTO\tATTEMPTS\tAGE\tLAST ERROR")
+	now := time.Now()
+	for _, m := range msgs {
+		counts[m.Status]++
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", m.Status, m.Kind, mail.MaskAddress(m.To), m.Attempts,
+			now.Sub(m.Created).Round(time.Second), orDash(m.LastError))
+	}
+	tw.Flush()
+	fmt.Fprintf(out, "%d pending, %d sent, %d failed\n", counts[mail.StatusPending], counts[mail.StatusSent], counts[mail.StatusFailed])
+	return 0
+}

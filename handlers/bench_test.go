@@ -1,0 +1,67 @@
+package handlers
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"sesame/ratelimit"
+)
+
+// BenchmarkRecoveryStartKnownVsUnknown posts step 1 for a known and an
+// unknown address alternately and reports each one's median: an observer
+// timing the answer must not tell them apart.
+//
+//	go test -run '^$' -bench RecoveryStart -benchtime 2000x ./handlers/
+func BenchmarkRecoveryStartKnownVsUnknown(b *testing.B) {
+	// No rate limits: this measures the step, not the limiter.
+	e := newEnv(b, func(d *Deps) { d.Limits = &ratelimit.Limits{} })
+	br := e.browser(b)
+	_, page := br.get("/recuperation")
+	tok := csrfRe.FindStringSubmatch(page)[1]
+	var known, unknown []time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		email := fmt.Sprintf("inconnu%d@exemple.fr", i)
+		if i%2 == 0 {
+			email = "m@exemple.fr"
+		}
+		req := httptest.NewRequest("POST", "/recuperation/email", strings.NewReader(url.Values{"email": {email}, "_csrf": {tok}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.AddCookie(&http.Cookie{Name: csrfCookie, Value: br.cookies[csrfCookie]})
+		start := time.Now()
+		resp, err := e.app.Test(req, -1)
+		d := time.Since(start)
+		if err != nil || resp.StatusCode != 303 {
+			b.Fatalf("status %v %v", resp.StatusCode, err)
+		}
+		if i%2 == 0 {
+			known = append(known, d)
+		} else {
+			unknown = append(unknown, d)
+		}
+	}
+	b.StopTimer()
+	mk, mu := median(known), median(unknown)
+	b.ReportMetric(float64(mk.Microseconds())/1000, "known-p50-ms")
+	b.ReportMetric(float64(mu.Microseconds())/1000, "unknown-p50-ms")
+	diff := mk - mu
+	if diff < 0 {
+		diff = -diff
+	}
+	b.ReportMetric(float64(diff.Microseconds())/1000, "diff-ms")
+}
+
+func median(ds []time.Duration) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := append([]time.Duration(nil), ds...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	return s[len(s)/2]
+}

@@ -1,0 +1,81 @@
+// Package ratelimit slows down whoever repeats an action too fast — a
+// client address, an identifier, an e-mail address — with token buckets
+// kept in a fixed-size LRU cache, so a flood from many addresses cannot
+// grow the server's memory: the least recently seen keys are forgotten
+// first, while an active abuser's bucket stays.
+//
+// State lives in memory and is lost on restart; the limits that must
+// survive one (codes per address per hour and per day) are in the store.
+package ratelimit
+
+import (
+	"sync"
+	"time"
+
+	lru "github.com/hashicorp/golang-lru/v2"
+	"golang.org/x/time/rate"
+)
+
+// Limiter allows burst actions per key at once, then one every Every.
+type Limiter struct {
+	mu    sync.Mutex
+	cache *lru.Cache[string, *rate.Limiter]
+	every time.Duration
+	burst int
+}
+
+// New returns a limiter remembering at most capacity keys.
+func New(every time.Duration, burst, capacity int) *Limiter {
+	c, err := lru.New[string, *rate.Limiter](capacity)
+	if err != nil {
+		panic(err) // capacity <= 0: a programming error
+	}
+	return &Limiter{cache: c, every: every, burst: burst}
+}
+
+// Allow takes one token for key at now. When none is left it returns
+// false and how long until one is.
+func (l *Limiter) Allow(key string, now time.Time) (bool, time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b, ok := l.cache.Get(key)
+	if !ok {
+		b = rate.NewLimiter(rate.Every(l.every), l.burst)
+		l.cache.Add(key, b)
+	}
+	r := b.ReserveN(now, 1)
+	if d := r.DelayFrom(now); d > 0 {
+		r.CancelAt(now)
+		return false, d
+	}
+	return true, 0
+}
+
+// Len returns how many keys are remembered.
+func (l *Limiter) Len() int { return l.cache.Len() }
+
+// Set is the limiters of one action, checked together: every key must
+// have a token, or the action waits.
+type Set []*Limiter
+
+// Limits is Sésame's set of limits.
+type Limits struct {
+	LoginIP, LoginID       *Limiter
+	RecoveryIP, RecoveryTo *Limiter
+	CodeIP, CodeFlow       *Limiter
+}
+
+// DefaultLimits are generous for a parent and a family behind one school
+// or home address, and slow for a script: each allows a burst, then a
+// steady trickle.
+func DefaultLimits() *Limits {
+	const capacity = 100_000 // ~20 MB at most per limiter
+	return &Limits{
+		LoginIP:    New(6*time.Second, 30, capacity),  // 10 a minute per address after 30
+		LoginID:    New(30*time.Second, 10, capacity), // 2 a minute per identifier after 10
+		RecoveryIP: New(20*time.Second, 20, capacity), // 3 a minute per address after 20
+		RecoveryTo: New(60*time.Second, 5, capacity),  // step 1 for one e-mail address
+		CodeIP:     New(10*time.Second, 30, capacity), // code checks per address
+		CodeFlow:   New(10*time.Second, 10, capacity), // code checks per flow
+	}
+}

@@ -1,0 +1,39 @@
+package store
+
+import (
+	"os"
+	"path/filepath"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Backup writes a consistent copy of the data file to path while the
+// store stays in use: a read transaction sees one state and bbolt copies
+// it page by page. The copy is written beside path and renamed at the
+// end, so path is never a half-written file.
+func (s *Store) Backup(path string) (int64, error) {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".sesame-backup-*")
+	if err != nil {
+		return 0, err
+	}
+	defer os.Remove(tmp.Name())
+	var n int64
+	err = s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		n, err = tx.WriteTo(tmp)
+		return err
+	})
+	if err == nil {
+		err = tmp.Chmod(0o600)
+	}
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return 0, err
+	}
+	return n, os.Rename(tmp.Name(), path)
+}
