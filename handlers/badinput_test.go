@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"bufio"
 	"io"
 	"net"
 	"net/http"
@@ -144,8 +145,15 @@ func (b *browser) doReal(req *http.Request) (*http.Response, string) {
 	}
 	u, _ := url.Parse("http://" + b.e.addr + req.URL.RequestURI())
 	req.URL, req.Host, req.RequestURI = u, u.Host, ""
-	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := client.Do(req)
+	// A raw connection: the server may answer 413 and close before the
+	// whole body is written, as it should; the answer is still read.
+	conn, err := net.Dial("tcp", b.e.addr)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer conn.Close()
+	go req.Write(conn)
+	resp, err := http.ReadResponse(bufio.NewReader(conn), req)
 	if err != nil {
 		b.t.Fatal(err)
 	}
