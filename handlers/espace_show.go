@@ -13,7 +13,7 @@ func (h *handler) espaceShow(c *fiber.Ctx) error {
 	if err != nil {
 		return c.Redirect("/", fiber.StatusSeeOther)
 	}
-	f := views.PasswordChangeForm{Done: c.Query("msg") == "changed", Rules: h.rules(c, a, "")}
+	f := views.PasswordChangeForm{Rules: h.rules(c, a, "")}
 	return render(c, fiber.StatusOK, views.EspacePage(h.page(c), espaceView(a), f))
 }
 

@@ -266,6 +266,14 @@ func (s *Sender) Config() SMTPConfig { return s.cfg }
 // message the same way. A message the server accepted counts as sent
 // even if the connection breaks afterwards.
 func (s *Sender) Send(ctx context.Context, msgs []*gomail.Msg) []error {
+	return s.SendEach(ctx, msgs, nil)
+}
+
+// SendEach is Send calling accepted(i) as soon as the server has accepted
+// message i, before the next one goes: the worker records it as sent at
+// once, so a crash in the middle of a batch re-sends at most the message
+// that was in flight.
+func (s *Sender) SendEach(ctx context.Context, msgs []*gomail.Msg, accepted func(int)) []error {
 	results := make([]error, len(msgs))
 	if len(msgs) == 0 {
 		return results
@@ -278,7 +286,28 @@ func (s *Sender) Send(ctx context.Context, msgs []*gomail.Msg) []error {
 		}
 		return results
 	}
-	batchErr := client.DialAndSendWithContext(ctx, msgs...)
+	var batchErr error
+	conn, err := client.DialToSMTPClientWithContext(ctx)
+	if err != nil {
+		batchErr = fmt.Errorf("dial failed: %w", err)
+	} else {
+		for i, msg := range msgs {
+			if msg == nil {
+				continue
+			}
+			if err := client.SendWithSMTPClient(conn, msg); err != nil && !msg.HasSendError() {
+				// The connection itself failed: the rest cannot go.
+				batchErr = err
+				break
+			}
+			if msg.IsDelivered() && accepted != nil {
+				accepted(i)
+			}
+		}
+		if err := client.CloseWithSMTPClient(conn); err != nil && batchErr == nil {
+			batchErr = err
+		}
+	}
 	var connErr *DeliveryError
 	for i, msg := range msgs {
 		switch {

@@ -69,6 +69,12 @@ type Transport interface {
 	Send(ctx context.Context, msgs []*gomail.Msg) []error
 }
 
+// eachSender is a Transport that reports each accepted message at once;
+// the worker then records it as sent before the next one is handed over.
+type eachSender interface {
+	SendEach(ctx context.Context, msgs []*gomail.Msg, accepted func(int)) []error
+}
+
 // Worker delivers the outbox in the background, so no request waits on
 // SMTP. Create it with its fields set, then call Run in one goroutine;
 // Notify wakes it when a message is queued.
@@ -218,12 +224,31 @@ func (w *Worker) runOnce(ctx context.Context) (processed, sent int, err error) {
 		return processed, 0, errors.Join(errs...)
 	}
 
-	results := w.Transport.Send(ctx, msgs)
 	// Accepted messages are saved first, before any other write or log
 	// line: once the server has a message, the outbox must say so before
-	// anything can fail and leave it pending, to be sent twice.
+	// anything can fail and leave it pending, to be sent twice. With a
+	// transport that reports each acceptance, that happens message by
+	// message during the batch.
+	saved := make([]bool, len(batch))
+	markSent := func(i int) {
+		m := &batch[i]
+		m.Attempts++
+		m.Status = StatusSent
+		m.SentAt = now
+		m.Code = ""
+		m.LastError = ""
+		save(*m)
+		saved[i] = true
+		sent++
+	}
+	var results []error
+	if es, ok := w.Transport.(eachSender); ok {
+		results = es.SendEach(ctx, msgs, markSent)
+	} else {
+		results = w.Transport.Send(ctx, msgs)
+	}
 	for i := range batch {
-		if i < len(results) && results[i] == nil {
+		if i < len(results) && results[i] == nil && !saved[i] {
 			m := &batch[i]
 			m.Attempts++
 			m.Status = StatusSent

@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 
 	"strconv"
 	"time"
@@ -68,8 +69,11 @@ func Open(path string, timeout time.Duration) (*Store, error) {
 	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, ErrLocked
 	}
+	if errors.Is(err, os.ErrPermission) {
+		return nil, fmt.Errorf("cannot open the data file %s for writing: check its permissions and that its disk is not read-only (%w)", path, err)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", path, err)
+		return nil, fmt.Errorf("cannot open the data file: %w", err)
 	}
 	// Batch waits this long for other writers to join a disk sync: short
 	// enough that a lone parent does not notice, long enough that a rush
