@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"sesame/password"
 	"sesame/ratelimit"
 )
 
@@ -64,4 +66,52 @@ func median(ds []time.Duration) time.Duration {
 	s := append([]time.Duration(nil), ds...)
 	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
 	return s[len(s)/2]
+}
+
+// BenchmarkLoginKnownVsUnknown posts failed logins for an existing and an
+// unknown identifier alternately, with the production argon2id
+// parameters, and reports each one's median: the dummy verify makes them
+// cost the same.
+//
+//	go test -run '^$' -bench LoginKnown -benchtime 200x ./handlers/
+func BenchmarkLoginKnownVsUnknown(b *testing.B) {
+	e := newEnv(b, func(d *Deps) { d.Limits = &ratelimit.Limits{} })
+	e.acc.Hasher = password.New(password.DefaultParams, 2, time.Minute)
+	if _, err := e.acc.AdminSetPassword(context.Background(), "dupont.marie", "Cartable-2026"); err != nil {
+		b.Fatal(err)
+	}
+	br := e.browser(b)
+	_, page := br.get("/")
+	tok := csrfRe.FindStringSubmatch(page)[1]
+	var known, unknown []time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		id := fmt.Sprintf("inconnu.%d", i)
+		if i%2 == 0 {
+			id = "dupont.marie"
+		}
+		req := httptest.NewRequest("POST", "/login", strings.NewReader(url.Values{"identifier": {id}, "password": {"faux-mot-2026"}, "_csrf": {tok}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.AddCookie(&http.Cookie{Name: csrfCookie, Value: br.cookies[csrfCookie]})
+		start := time.Now()
+		resp, err := e.app.Test(req, -1)
+		d := time.Since(start)
+		if err != nil || resp.StatusCode != 401 {
+			b.Fatalf("status %v %v", resp.StatusCode, err)
+		}
+		if i%2 == 0 {
+			known = append(known, d)
+		} else {
+			unknown = append(unknown, d)
+		}
+	}
+	b.StopTimer()
+	mk, mu := median(known), median(unknown)
+	b.ReportMetric(float64(mk.Microseconds())/1000, "known-p50-ms")
+	b.ReportMetric(float64(mu.Microseconds())/1000, "unknown-p50-ms")
+	diff := mk - mu
+	if diff < 0 {
+		diff = -diff
+	}
+	b.ReportMetric(float64(diff.Microseconds())/1000, "diff-ms")
 }
