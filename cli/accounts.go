@@ -84,7 +84,7 @@ func cmdImport(s *services, args []string, input []byte, out io.Writer) int {
 	fs := flag.NewFlagSet("import", flag.ContinueOnError)
 	fs.SetOutput(out)
 	skip := fs.Bool("skip-invalid", false, "write the good rows even when some are bad")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.Parse(flagsFirst(args)); err != nil {
 		return 2
 	}
 	res, err := importcsv.Parse(bytes.NewReader(input))
@@ -184,6 +184,21 @@ func cmdOne(ctx context.Context, s *services, cmd, id string, input []byte, out 
 		stamp(a.Created), stamp(a.Updated), stamp(a.PasswordChanged))
 	tw.Flush()
 	return 0
+}
+
+// flagsFirst moves options before the other arguments, so
+// `import FILE --skip-invalid` means what it says (the flag package stops
+// at the first argument that is not an option).
+func flagsFirst(args []string) []string {
+	var flags, rest []string
+	for _, a := range args {
+		if strings.HasPrefix(a, "-") {
+			flags = append(flags, a)
+		} else {
+			rest = append(rest, a)
+		}
+	}
+	return append(flags, rest...)
 }
 
 // describe says what went wrong in words for the IT person.

@@ -76,7 +76,7 @@ func TestImportReportsBadRows(t *testing.T) {
 	if !strings.Contains(out, "0 account(s)") {
 		t.Fatalf("a refused import wrote: %s", out)
 	}
-	out, code = run(t, "", "accounts", "--data", data, "import", "--skip-invalid", csv)
+	out, code = run(t, "", "accounts", "--data", data, "import", csv, "--skip-invalid")
 	if code != 0 || !strings.Contains(out, "created 1, updated 0, unchanged 0, rejected 1") {
 		t.Fatalf("--skip-invalid: %d %s", code, out)
 	}
