@@ -25,8 +25,12 @@
     window.setTimeout(function () { live.textContent = msg.textContent.trim(); }, 50);
   }
 
-  document.addEventListener("htmx:afterSwap", function (e) {
-    var root = e.detail && e.detail.target ? e.detail.target : document;
+  // With outerHTML swaps the event's target is the element that was
+  // replaced, so the new one is looked up again by its id once settled.
+  document.addEventListener("htmx:afterSettle", function (e) {
+    var old = e.detail && e.detail.target;
+    if (!old || !old.id || old.id === "rules") return; // live rules: keep focus in the field
+    var root = document.getElementById(old.id) || document;
     focusStep(root);
     announce(root);
   });
