@@ -101,7 +101,7 @@ func TestBadFlowInput(t *testing.T) {
 		t.Fatalf("forged flow id: %d", resp.StatusCode)
 	}
 	resp, body = b.post("/recuperation", "/recuperation/mot-de-passe", url.Values{"identifier": {"dupont.marie"}, "password": {"Lune-bleue-42"}, "confirm": {"Lune-bleue-42"}})
-	if resp.StatusCode != 409 {
+	if resp.StatusCode != 409 || !strings.Contains(body, "Ces étapes ont expiré") {
 		t.Fatalf("step 3 without a flow: %d", resp.StatusCode)
 	}
 	b = e.browser(t)

@@ -149,7 +149,7 @@ func TestRecoveryHTMXFragments(t *testing.T) {
 	if !strings.Contains(card, "Il est valable 30 minutes") {
 		t.Fatal("code-sent notice missing in the fragment")
 	}
-	status, card = b.hxPost("/recuperation", "/recuperation/annuler", url.Values{})
+	status, _ = b.hxPost("/recuperation", "/recuperation/annuler", url.Values{})
 	if status != 204 {
 		t.Fatalf("cancel: %d", status)
 	}

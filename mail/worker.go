@@ -262,7 +262,7 @@ func (w *Worker) runOnce(ctx context.Context) (processed, sent int, err error) {
 	configWarned := false
 	for i := range batch {
 		m := &batch[i]
-		var res error = errors.New("no result from the transport")
+		res := errors.New("no result from the transport")
 		if i < len(results) {
 			res = results[i]
 		}

@@ -94,8 +94,8 @@ func (s *Service) now() time.Time {
 	return time.Now()
 }
 
-// Token is the random id a browser holds for its flow; Key is what the
-// store keys the flow by, so a copy of the data file cannot resume it.
+// Key is what the store keys a flow by: a hash of the random token the
+// browser holds, so a copy of the data file cannot resume anyone's flow.
 func Key(token string) []byte {
 	h := sha256.Sum256([]byte("flow\x00" + token))
 	return h[:]

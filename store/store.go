@@ -39,7 +39,6 @@ var (
 	allBuckets  = [][]byte{bMeta, bAccounts, bByEmail, bSessions, bSessByAcct, bFlows, bCodes, bCodeLog, bOutbox, bAudit}
 	kSchema     = []byte("schema_version")
 	kSecret     = []byte("hmac_secret")
-	errStopIter = errors.New("stop")
 	migrations  = map[int]func(*bolt.Tx) error{
 		// 1: the first layout; buckets are created by Open. A later
 		// version adds its step here, e.g. 2: func(tx) error { … }.

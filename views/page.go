@@ -6,7 +6,6 @@ package views
 
 import (
 	"strconv"
-	"strings"
 )
 
 // Secretariat is how a parent reaches the school office when stuck.
@@ -62,5 +61,3 @@ func (p Page) LangURL(lang string) string {
 func (p Page) Langs() []string { return []string{"fr", "en"} }
 
 func itoa(n int) string { return strconv.Itoa(n) }
-
-func upper(s string) string { return strings.ToUpper(s) }

@@ -97,7 +97,7 @@ func walk(ctype, enc string, body io.Reader, m *Message) {
 			walk(p.Header.Get("Content-Type"), p.Header.Get("Content-Transfer-Encoding"), p, m)
 		}
 	}
-	var r io.Reader = body
+	r := body
 	if strings.EqualFold(enc, "quoted-printable") {
 		r = quotedprintable.NewReader(body)
 	}
