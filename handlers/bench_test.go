@@ -23,23 +23,53 @@ import (
 func BenchmarkRecoveryStartKnownVsUnknown(b *testing.B) {
 	// No rate limits: this measures the step, not the limiter.
 	e := newEnv(b, func(d *Deps) { d.Limits = &ratelimit.Limits{} })
+	compareMedians(b, e, "/recuperation", "/recuperation/email", 303, func(i int) url.Values {
+		if i%2 == 0 {
+			return url.Values{"email": {"m@exemple.fr"}}
+		}
+		return url.Values{"email": {fmt.Sprintf("inconnu%d@exemple.fr", i)}}
+	})
+}
+
+// BenchmarkLoginKnownVsUnknown posts failed logins for an existing and an
+// unknown identifier alternately, with the production argon2id
+// parameters, and reports each one's median: the dummy verify makes them
+// cost the same.
+//
+//	go test -run '^$' -bench LoginKnown -benchtime 200x ./handlers/
+func BenchmarkLoginKnownVsUnknown(b *testing.B) {
+	e := newEnv(b, func(d *Deps) { d.Limits = &ratelimit.Limits{} })
+	e.acc.Hasher = password.New(password.DefaultParams, 2, time.Minute)
+	if _, err := e.acc.AdminSetPassword(context.Background(), "dupont.marie", "Cartable-2026"); err != nil {
+		b.Fatal(err)
+	}
+	compareMedians(b, e, "/", "/login", 401, func(i int) url.Values {
+		id := fmt.Sprintf("inconnu.%d", i)
+		if i%2 == 0 {
+			id = "dupont.marie"
+		}
+		return url.Values{"identifier": {id}, "password": {"faux-mot-2026"}}
+	})
+}
+
+// compareMedians posts form(i) to path b.N times; even i are the known
+// case, odd i the unknown one. It reports both medians and their gap.
+func compareMedians(b *testing.B, e *env, from, path string, want int, form func(int) url.Values) {
 	br := e.browser(b)
-	_, page := br.get("/recuperation")
+	_, page := br.get(from)
 	tok := csrfRe.FindStringSubmatch(page)[1]
 	var known, unknown []time.Duration
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		email := fmt.Sprintf("inconnu%d@exemple.fr", i)
-		if i%2 == 0 {
-			email = "m@exemple.fr"
-		}
-		req := httptest.NewRequest("POST", "/recuperation/email", strings.NewReader(url.Values{"email": {email}, "_csrf": {tok}}.Encode()))
+		f := form(i)
+		f.Set("_csrf", tok)
+		req := httptest.NewRequest("POST", path, strings.NewReader(f.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.AddCookie(&http.Cookie{Name: csrfCookie, Value: br.cookies[csrfCookie]})
 		start := time.Now()
 		resp, err := e.app.Test(req, -1)
 		d := time.Since(start)
-		if err != nil || resp.StatusCode != 303 {
+		if err != nil || resp.StatusCode != want {
 			b.Fatalf("status %v %v", resp.StatusCode, err)
 		}
 		if i%2 == 0 {
@@ -66,52 +96,4 @@ func median(ds []time.Duration) time.Duration {
 	s := append([]time.Duration(nil), ds...)
 	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
 	return s[len(s)/2]
-}
-
-// BenchmarkLoginKnownVsUnknown posts failed logins for an existing and an
-// unknown identifier alternately, with the production argon2id
-// parameters, and reports each one's median: the dummy verify makes them
-// cost the same.
-//
-//	go test -run '^$' -bench LoginKnown -benchtime 200x ./handlers/
-func BenchmarkLoginKnownVsUnknown(b *testing.B) {
-	e := newEnv(b, func(d *Deps) { d.Limits = &ratelimit.Limits{} })
-	e.acc.Hasher = password.New(password.DefaultParams, 2, time.Minute)
-	if _, err := e.acc.AdminSetPassword(context.Background(), "dupont.marie", "Cartable-2026"); err != nil {
-		b.Fatal(err)
-	}
-	br := e.browser(b)
-	_, page := br.get("/")
-	tok := csrfRe.FindStringSubmatch(page)[1]
-	var known, unknown []time.Duration
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		id := fmt.Sprintf("inconnu.%d", i)
-		if i%2 == 0 {
-			id = "dupont.marie"
-		}
-		req := httptest.NewRequest("POST", "/login", strings.NewReader(url.Values{"identifier": {id}, "password": {"faux-mot-2026"}, "_csrf": {tok}}.Encode()))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.AddCookie(&http.Cookie{Name: csrfCookie, Value: br.cookies[csrfCookie]})
-		start := time.Now()
-		resp, err := e.app.Test(req, -1)
-		d := time.Since(start)
-		if err != nil || resp.StatusCode != 401 {
-			b.Fatalf("status %v %v", resp.StatusCode, err)
-		}
-		if i%2 == 0 {
-			known = append(known, d)
-		} else {
-			unknown = append(unknown, d)
-		}
-	}
-	b.StopTimer()
-	mk, mu := median(known), median(unknown)
-	b.ReportMetric(float64(mk.Microseconds())/1000, "known-p50-ms")
-	b.ReportMetric(float64(mu.Microseconds())/1000, "unknown-p50-ms")
-	diff := mk - mu
-	if diff < 0 {
-		diff = -diff
-	}
-	b.ReportMetric(float64(diff.Microseconds())/1000, "diff-ms")
 }
