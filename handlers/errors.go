@@ -3,6 +3,7 @@ package handlers
 import (
 	"errors"
 	"strconv"
+	"syscall"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -37,10 +38,16 @@ func (h *handler) errorHandler(c *fiber.Ctx, err error) error {
 	case errors.As(err, &ue):
 	case errors.As(err, &fe):
 		ue = fiberError(fe.Code)
+	case storageFull(err):
+		// A full disk or a read-only data file: nothing was changed (the
+		// transaction was refused whole), and pages that only read still
+		// work. Say so and log it loudly for the IT person.
+		ue = &userError{fiber.StatusServiceUnavailable, "error.storage.title", "error.storage", 60}
+		h.Log.Error("the data file cannot be written: check free disk space and permissions", "err", err)
 	default:
 		ue = &userError{fiber.StatusInternalServerError, "error.server.title", "error.server", 0}
 	}
-	if ue.status >= 500 && ue != errBusy {
+	if ue.status >= 500 && ue != errBusy && ue.title != "error.storage.title" {
 		h.Log.Error("request failed", "method", c.Method(), "path", c.Path(), "err", err)
 	}
 	if ue.retryAfter > 0 {
@@ -59,6 +66,11 @@ func (h *handler) errorHandler(c *fiber.Ctx, err error) error {
 		c.Locals(localLang, lang)
 	}
 	return render(c, ue.status, views.ErrorPage(h.page(c), ue.title, ue.msg))
+}
+
+func storageFull(err error) bool {
+	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EROFS) ||
+		errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.EACCES) || errors.Is(err, syscall.EDQUOT)
 }
 
 func fiberError(code int) *userError {
