@@ -77,7 +77,8 @@ type Store interface {
 	// UpdateHash replaces the hash after a parameter upgrade, touching
 	// nothing else.
 	UpdateHash(id, hash string) error
-	CreateSession(tokenHash []byte, s Session) error
+	// CreateSession stores a session and records ev with it.
+	CreateSession(tokenHash []byte, s Session, ev *audit.Event) error
 	Session(tokenHash []byte) (Session, error)
 	DeleteSession(tokenHash []byte) error
 }

@@ -101,7 +101,7 @@ func TestLoginRehashesOldParameters(t *testing.T) {
 func TestSessions(t *testing.T) {
 	s, _, c, _ := newService(t)
 	a := add(t, s, "dupont.marie", "Cartable-2026")
-	tok, err := s.NewSession(a)
+	tok, err := s.NewSession(context.Background(), a)
 	if err != nil || len(tok) < 40 {
 		t.Fatalf("token %q, %v", tok, err)
 	}
@@ -136,7 +136,7 @@ func TestChangePassword(t *testing.T) {
 	s, st, _, n := newService(t)
 	ctx := context.Background()
 	a := add(t, s, "dupont.marie", "Cartable-2026")
-	tok, _ := s.NewSession(a)
+	tok, _ := s.NewSession(context.Background(), a)
 	var pe *account.PolicyError
 	if err := s.ChangePassword(ctx, a.ID, "wrong", "Nouveau-2027x", "Nouveau-2027x", "en"); !errors.Is(err, account.ErrWrongPassword) {
 		t.Fatalf("wrong current: %v", err)

@@ -103,7 +103,8 @@ func (s *Service) Login(ctx context.Context, identifier, pw string) (Account, er
 		s.audit(ctx, audit.Event{Kind: audit.LoginFailed, Account: a.ID, Detail: why})
 		return Account{}, ErrInvalidCredentials
 	}
-	s.audit(ctx, audit.Event{Kind: audit.LoginOK, Account: a.ID})
+	// The successful login is recorded with the session NewSession
+	// creates, in the same write.
 	if s.Hasher.NeedsRehash(a.PasswordHash) {
 		// Best effort: the login succeeded either way.
 		if h, err := s.Hasher.Hash(ctx, pw); err == nil {
@@ -199,7 +200,7 @@ func (s *Service) ChangePassword(ctx context.Context, id, current, pw, confirm, 
 
 // NewSession signs a into a new session and returns its token, which
 // only the browser keeps (the store keeps its hash).
-func (s *Service) NewSession(a Account) (string, error) {
+func (s *Service) NewSession(ctx context.Context, a Account) (string, error) {
 	buf := make([]byte, 32)
 	if _, err := rand.Read(buf); err != nil {
 		return "", err
@@ -210,7 +211,11 @@ func (s *Service) NewSession(a Account) (string, error) {
 	if ttl <= 0 {
 		ttl = 12 * time.Hour
 	}
-	if err := s.Store.CreateSession(TokenHash(tok), Session{Account: a.ID, Created: now, Expires: now.Add(ttl)}); err != nil {
+	var ev *audit.Event
+	if s.Audit != nil {
+		ev = &audit.Event{Time: now, Kind: audit.LoginOK, Account: a.ID, IP: audit.IP(ctx)}
+	}
+	if err := s.Store.CreateSession(TokenHash(tok), Session{Account: a.ID, Created: now, Expires: now.Add(ttl)}, ev); err != nil {
 		return "", err
 	}
 	return tok, nil

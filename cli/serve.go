@@ -11,7 +11,9 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -212,11 +214,14 @@ func redactURL(raw string) string {
 
 func (c *serveConfig) composer() *mail.Composer {
 	return &mail.Composer{
-		Locales: locales.Must(), School: c.School, BaseURL: c.baseURL.String(),
+		Locales: bundle(), School: c.School, BaseURL: c.baseURL.String(),
 		MailFrom: c.MailFrom, ReplyTo: c.MailReplyTo, CodeTTL: c.CodeTTL,
 		Secretariat: mail.Secretariat{Phone: c.Phone, Email: c.Email, Hours: c.Hours},
 	}
 }
+
+// bundle is the translations, parsed once per process.
+var bundle = sync.OnceValue(locales.Must)
 
 func parseLevel(s string) (slog.Level, error) {
 	var l slog.Level
@@ -285,6 +290,13 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "sesame serve:", err)
 		return 2
 	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		// A soft limit for the garbage collector: each password hash
+		// allocates 19 MiB, and without it a burst of logins leaves
+		// hundreds of MiB of garbage before the next collection. At most
+		// one hash per core runs at once, so this leaves room for them.
+		debug.SetMemoryLimit(56 << 20)
+	}
 	level, _ := parseLevel(c.LogLevel)
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 
@@ -334,7 +346,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		},
 		Accounts: s.accounts,
 		Recovery: s.recovery,
-		Locales:  locales.Must(),
+		Locales:  bundle(),
 		Log:      log,
 		Secret:   st.Secret(),
 	}

@@ -39,7 +39,7 @@ func (h *handler) loginCheck(c *fiber.Ctx) error {
 	// A new session id at every login, and the one the browser held
 	// before (if any) is ended: a planted id is never promoted.
 	_ = h.Accounts.Logout(c.Cookies(sessionCookie))
-	tok, err := h.Accounts.NewSession(a)
+	tok, err := h.Accounts.NewSession(c.UserContext(), a)
 	if err != nil {
 		return err
 	}

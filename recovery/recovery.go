@@ -27,8 +27,9 @@ type Store interface {
 	// Issue runs decide on the address's history inside one transaction
 	// and stores what it returns: the new code replacing any older one,
 	// its issue time, its e-mail in the outbox; and the flow f under key
-	// when key is not nil. Limits are thus checked and applied atomically.
-	Issue(email string, key []byte, f *Flow, decide func(History) Issued) error
+	// when key is not nil; and ev when not nil. Limits are thus checked
+	// and applied atomically, in one disk write.
+	Issue(email string, key []byte, f *Flow, decide func(History) Issued, ev *audit.Event) error
 	// TryCode runs try on the address's pending code (nil if none) inside
 	// one transaction and saves the code as try left it, even when try
 	// returns an error: a failed attempt must be counted.
@@ -77,14 +78,21 @@ type Service struct {
 }
 
 func (s *Service) audit(ctx context.Context, e audit.Event) {
+	if ev := s.event(ctx, e); ev != nil {
+		s.Audit.Append(*ev)
+	}
+}
+
+// event completes e for the audit log, or returns nil without one.
+func (s *Service) event(ctx context.Context, e audit.Event) *audit.Event {
 	if s.Audit == nil {
-		return
+		return nil
 	}
 	e.Time, e.IP = s.now(), audit.IP(ctx)
 	if e.Email != "" {
 		e.Email = mail.MaskAddress(e.Email)
 	}
-	s.Audit.Append(e)
+	return &e
 }
 
 func (s *Service) now() time.Time {
@@ -129,14 +137,14 @@ func (s *Service) Start(ctx context.Context, email, lang string) (string, Flow, 
 	}
 	now := s.now()
 	f := Flow{State: CodeSent, Email: email, Lang: lang, Created: now, Expires: now.Add(s.Config.FlowTTL)}
-	if err := s.Store.Issue(email, Key(tok), &f, s.decide(email, lang, accts, now)); err != nil {
-		return "", Flow{}, err
-	}
 	ids := make([]string, len(accts))
 	for i, a := range accts {
 		ids[i] = a.ID
 	}
-	s.audit(ctx, audit.Event{Kind: audit.RecoveryStarted, Email: email, Account: strings.Join(ids, ","), Detail: fmt.Sprintf("%d account(s)", len(accts))})
+	ev := s.event(ctx, audit.Event{Kind: audit.RecoveryStarted, Email: email, Account: strings.Join(ids, ","), Detail: fmt.Sprintf("%d account(s)", len(accts))})
+	if err := s.Store.Issue(email, Key(tok), &f, s.decide(email, lang, accts, now), ev); err != nil {
+		return "", Flow{}, err
+	}
 	s.notify()
 	return tok, f, nil
 }
@@ -163,10 +171,10 @@ func (s *Service) Resend(ctx context.Context, token string) (Flow, error) {
 	if err != nil {
 		return f, err
 	}
-	if err := s.Store.Issue(f.Email, nil, nil, s.decide(f.Email, f.Lang, accts, now)); err != nil {
+	ev := s.event(ctx, audit.Event{Kind: audit.RecoveryResent, Email: f.Email})
+	if err := s.Store.Issue(f.Email, nil, nil, s.decide(f.Email, f.Lang, accts, now), ev); err != nil {
 		return f, err
 	}
-	s.audit(ctx, audit.Event{Kind: audit.RecoveryResent, Email: f.Email})
 	s.notify()
 	return f, nil
 }

@@ -6,6 +6,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"sesame/audit"
 	"sesame/recovery"
 )
 
@@ -68,7 +69,7 @@ func history(tx *bolt.Tx, email string) (recovery.History, error) {
 // parents at step 1 shares disk syncs. Batch may run the function twice
 // when another in the batch fails; decide then runs again on the
 // unchanged history, so the outcome is the same.
-func (s *Store) Issue(email string, key []byte, f *recovery.Flow, decide func(recovery.History) recovery.Issued) error {
+func (s *Store) Issue(email string, key []byte, f *recovery.Flow, decide func(recovery.History) recovery.Issued, ev *audit.Event) error {
 	return s.db.Batch(func(tx *bolt.Tx) error {
 		h, err := history(tx, email)
 		if err != nil {
@@ -93,6 +94,11 @@ func (s *Store) Issue(email string, key []byte, f *recovery.Flow, decide func(re
 		if is.Mail != nil {
 			m := *is.Mail // enqueue sets the ID; a rerun must not see it
 			if err := enqueue(tx, &m); err != nil {
+				return err
+			}
+		}
+		if ev != nil {
+			if err := appendAudit(tx, *ev); err != nil {
 				return err
 			}
 		}

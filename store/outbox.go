@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/binary"
 	"encoding/hex"
+	"fmt"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -28,7 +29,28 @@ func enqueue(tx *bolt.Tx, m *mail.Message) error {
 	if m.NextAttempt.IsZero() {
 		m.NextAttempt = m.Created
 	}
+	if m.Status == mail.StatusPending {
+		if err := tx.Bucket(bPending).Put(k, nil); err != nil {
+			return err
+		}
+	}
 	return put(b, k, m)
+}
+
+// indexPending is migration 2: index the pending messages of an older
+// file.
+func indexPending(tx *bolt.Tx) error {
+	idx := tx.Bucket(bPending)
+	return tx.Bucket(bOutbox).ForEach(func(k, v []byte) error {
+		var m mail.Message
+		if err := get2(v, &m); err != nil {
+			return err
+		}
+		if m.Status == mail.StatusPending {
+			return idx.Put(k, nil)
+		}
+		return nil
+	})
 }
 
 // Enqueue adds a message to the outbox on its own (the test mail).
@@ -37,15 +59,20 @@ func (s *Store) Enqueue(m *mail.Message) error {
 }
 
 // Due returns up to max pending messages whose next attempt is due,
-// oldest first.
+// oldest first. It walks the index of pending messages, not the whole
+// outbox: sent messages stay listed for a month and must not be decoded
+// at every poll.
 func (s *Store) Due(now time.Time, max int) ([]mail.Message, error) {
 	var out []mail.Message
 	err := s.db.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bOutbox).Cursor()
-		for k, v := c.First(); k != nil && len(out) < max; k, v = c.Next() {
+		outbox := tx.Bucket(bOutbox)
+		c := tx.Bucket(bPending).Cursor()
+		for k, _ := c.First(); k != nil && len(out) < max; k, _ = c.Next() {
 			var m mail.Message
-			if err := get2(v, &m); err != nil {
+			if ok, err := get(outbox, k, &m); err != nil {
 				return err
+			} else if !ok {
+				continue
 			}
 			if m.Status == mail.StatusPending && !m.NextAttempt.After(now) {
 				out = append(out, m)
@@ -56,13 +83,24 @@ func (s *Store) Due(now time.Time, max int) ([]mail.Message, error) {
 	return out, err
 }
 
-// Save records a message's new status.
+// Save records a message's new status. It goes through Batch, so under
+// load the worker's writes share disk syncs with the requests' writes;
+// it only puts and deletes fixed keys, so a rerun is harmless.
 func (s *Store) Save(m mail.Message) error {
 	k, err := hex.DecodeString(m.ID)
-	if err != nil {
-		return err
+	if err != nil || len(k) != 8 {
+		return fmt.Errorf("store: bad message id %q", m.ID)
 	}
-	return s.db.Update(func(tx *bolt.Tx) error { return put(tx.Bucket(bOutbox), k, m) })
+	return s.db.Batch(func(tx *bolt.Tx) error {
+		if m.Status == mail.StatusPending {
+			if err := tx.Bucket(bPending).Put(k, nil); err != nil {
+				return err
+			}
+		} else if err := tx.Bucket(bPending).Delete(k); err != nil {
+			return err
+		}
+		return put(tx.Bucket(bOutbox), k, m)
+	})
 }
 
 // Outbox returns every message in the outbox, oldest first, for
@@ -104,6 +142,9 @@ func (s *Store) SweepOutbox(cutoff time.Time) (int, error) {
 		}
 		for _, k := range dead {
 			if err := b.Delete(k); err != nil {
+				return err
+			}
+			if err := tx.Bucket(bPending).Delete(k); err != nil {
 				return err
 			}
 		}

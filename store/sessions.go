@@ -6,15 +6,21 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"sesame/account"
+	"sesame/audit"
 )
 
 // CreateSession stores a session under the hash of its token. Concurrent
 // logins are coalesced into one disk sync by bbolt's Batch; the function
 // only puts fixed keys, so running it twice is harmless.
-func (s *Store) CreateSession(tokenHash []byte, sess account.Session) error {
+func (s *Store) CreateSession(tokenHash []byte, sess account.Session, ev *audit.Event) error {
 	return s.db.Batch(func(tx *bolt.Tx) error {
 		if err := put(tx.Bucket(bSessions), tokenHash, sess); err != nil {
 			return err
+		}
+		if ev != nil {
+			if err := appendAudit(tx, *ev); err != nil {
+				return err
+			}
 		}
 		return tx.Bucket(bSessByAcct).Put(append([]byte(sess.Account+"\x00"), tokenHash...), nil)
 	})

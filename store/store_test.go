@@ -136,11 +136,11 @@ func TestSetPasswordRevokesSessionsAndQueuesNotice(t *testing.T) {
 	s.CreateAccount(a)
 	s.CreateAccount(other)
 	for _, k := range []string{"s1", "s2"} {
-		if err := s.CreateSession([]byte(k), account.Session{Account: a.ID, Created: t0, Expires: t0.Add(time.Hour)}); err != nil {
+		if err := s.CreateSession([]byte(k), account.Session{Account: a.ID, Created: t0, Expires: t0.Add(time.Hour)}, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
-	s.CreateSession([]byte("s3"), account.Session{Account: other.ID, Created: t0, Expires: t0.Add(time.Hour)})
+	s.CreateSession([]byte("s3"), account.Session{Account: other.ID, Created: t0, Expires: t0.Add(time.Hour)}, nil)
 	if sess, err := s.Session([]byte("s1")); err != nil || sess.Account != a.ID {
 		t.Fatalf("Session = %+v, %v", sess, err)
 	}
@@ -178,7 +178,7 @@ func TestSetPasswordRevokesSessionsAndQueuesNotice(t *testing.T) {
 func TestSessions(t *testing.T) {
 	s, _ := open(t)
 	s.CreateAccount(acct("a.b", "a@exemple.fr"))
-	if err := s.CreateSession([]byte("k"), account.Session{Account: "a.b", Expires: t0}); err != nil {
+	if err := s.CreateSession([]byte("k"), account.Session{Account: "a.b", Expires: t0}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.DeleteSession([]byte("k")); err != nil {
@@ -230,3 +230,31 @@ func TestOutbox(t *testing.T) {
 }
 
 type boltTx = bolt.Tx
+
+// A file of schema 1 (pending e-mails not indexed) is migrated at open:
+// its pending e-mails are still delivered.
+func TestMigrationIndexesPendingMail(t *testing.T) {
+	s, path := open(t)
+	m := &mail.Message{Kind: mail.KindTest, To: "x@exemple.fr", Created: t0, NextAttempt: t0}
+	if err := s.Enqueue(m); err != nil {
+		t.Fatal(err)
+	}
+	// Make it look like a schema-1 file: no index, version 1.
+	s.db.Update(func(tx *boltTx) error {
+		tx.DeleteBucket(bPending)
+		return tx.Bucket(bMeta).Put(kSchema, []byte("1"))
+	})
+	s.Close()
+	s2, err := Open(path, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	if v, _ := s2.Schema(); v != SchemaVersion {
+		t.Fatalf("schema after migration: %d", v)
+	}
+	due, err := s2.Due(t0.Add(time.Minute), 10)
+	if err != nil || len(due) != 1 || due[0].To != "x@exemple.fr" {
+		t.Fatalf("pending mail after migration: %+v, %v", due, err)
+	}
+}
