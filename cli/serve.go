@@ -11,7 +11,6 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"strings"
 	"sync"
 	"syscall"
@@ -289,13 +288,6 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	if err := c.validate(); err != nil {
 		fmt.Fprintln(stderr, "sesame serve:", err)
 		return 2
-	}
-	if os.Getenv("GOMEMLIMIT") == "" {
-		// A soft limit for the garbage collector: each password hash
-		// allocates 19 MiB, and without it a burst of logins leaves
-		// hundreds of MiB of garbage before the next collection. At most
-		// one hash per core runs at once, so this leaves room for them.
-		debug.SetMemoryLimit(56 << 20)
 	}
 	level, _ := parseLevel(c.LogLevel)
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
