@@ -4,7 +4,7 @@
 #   make test    EVERYTHING, on a fresh Debian machine too (as root, or with sudo):
 #                installs what is missing (scripts/install-deps.sh), then gofmt,
 #                go vet, templ freshness, go test -race, build, Playwright suite
-#   make e2e     only the browser tests (builds bin/sesame first);
+#   make e2e     only the browser tests (builds bin/sesame and bin/smtpsink first);
 #                e.g. make e2e PLAYWRIGHT_ARGS='--project=phone -g login'
 #   make build   the release binary bin/sesame (static, stripped)
 #
@@ -57,10 +57,11 @@ go-test:
 	@echo "==> go test -race ./..."
 	$(GO) test -race -count=1 ./...
 
-## build-dev: the binary the browser tests run
+## build-dev: the binaries the browser tests run (the server, and the SMTP sink they read the mail from)
 build-dev:
-	@echo "==> go build -o bin/sesame ."
+	@echo "==> go build -o bin/sesame . && go build -o bin/smtpsink ./tools/smtpsink"
 	$(GO) build -o bin/sesame .
+	$(GO) build -o bin/smtpsink ./tools/smtpsink
 
 e2e-run: build-dev
 	@echo "==> playwright test"

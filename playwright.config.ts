@@ -4,8 +4,14 @@
 // PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 (scripts/install-deps.sh) and every
 // project launches the system Chromium through executablePath, with no
 // `channel`. e2e/global-setup.ts starts the freshly built bin/sesame on a
-// free port with a fresh data file; tests get its address as baseURL
-// through the fixture in e2e/helpers.ts.
+// free port with a fresh data file, sending its mail through the repo's
+// SMTP sink (bin/smtpsink), plus a second server with 3-second security
+// codes; tests get the address as baseURL through the fixture in
+// e2e/helpers.ts.
+//
+// Tags: @phone-only tests run on the phone profile only (server-side
+// behaviour that the screen size cannot change), @desktop-only on the
+// desktop profile only (keyboard runs).
 import { defineConfig, devices } from '@playwright/test';
 
 const chromium = {
@@ -52,6 +58,9 @@ export default defineConfig({
   projects: [
     {
       name: 'phone',
+      // @desktop-only: keyboard runs (a phone has no Tab key); the desktop
+      // profile runs them.
+      grepInvert: /@desktop-only/,
       use: {
         ...devices['Pixel 7'],
         browserName: 'chromium',

@@ -11,11 +11,17 @@
 //   server's login and recovery rate limits stay on, as in production,
 //   and one test's attempts never slow another one down. Per-identifier
 //   limits still apply: log in with createParent() accounts, and use the
-//   demo parent only where the demo account itself is the point.
-import { test as base, expect, type Page, type TestInfo } from '@playwright/test';
+//   demo parent only where the demo account itself is the point;
+// - e-mails are read from the SMTP sink global setup started (mailTo,
+//   waitForMail, codeFrom): they went through Sésame's real SMTP path;
+// - `test.use({ instance: 'short' })` points a test at the second server,
+//   whose security codes live 3 seconds (the expired-code test).
+import { test as base, expect, type Browser, type BrowserContext, type BrowserContextOptions, type Page, type TestInfo } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 
 export { expect };
 
@@ -38,16 +44,30 @@ function env(name: string): string {
 
 export const SCHOOL = process.env.SESAME_E2E_SCHOOL ?? 'École Jules Ferry';
 
+/** Which server a test talks to: the main one, or the one with 3-second codes. */
+export type Instance = 'main' | 'short';
+
+function instanceURL(instance: Instance): string {
+  return env(instance === 'short' ? 'SESAME_E2E_SHORT_URL' : 'SESAME_E2E_BASE_URL');
+}
+
+function instanceData(instance: Instance): string {
+  return env(instance === 'short' ? 'SESAME_E2E_SHORT_DATA' : 'SESAME_E2E_DATA');
+}
+
 type Fixtures = {
   /** Every URL the test's browser context requested, in order. */
   requests: string[];
   /** The client address the server sees for this test's browser. */
   clientAddress: string;
+  /** The server under test (an option: test.use({ instance: 'short' })). */
+  instance: Instance;
 };
 
 export const test = base.extend<Fixtures>({
-  baseURL: async ({}, use) => {
-    await use(env('SESAME_E2E_BASE_URL'));
+  instance: ['main', { option: true }],
+  baseURL: async ({ instance }, use) => {
+    await use(instanceURL(instance));
   },
   clientAddress: async ({}, use) => {
     const [a, b, c] = randomBytes(3);
@@ -73,16 +93,22 @@ export function isServerURL(url: string, baseURL: string): boolean {
   return url === baseURL || url.startsWith(baseURL + '/');
 }
 
-/** Runs `bin/sesame accounts --data <the test server's file> ARGS…`, input on stdin. */
-export function accounts(args: string[], input?: string): Promise<string> {
+/**
+ * Runs `bin/sesame accounts --data <the test server's file> ARGS…`, input on
+ * stdin (the main server's file unless told otherwise).
+ */
+export function accounts(args: string[], input?: string, instance: Instance = 'main'): Promise<string> {
   const bin = env('SESAME_E2E_BIN');
-  const data = env('SESAME_E2E_DATA');
+  const data = instanceData(instance);
   const childEnv: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (!k.startsWith('SESAME_')) childEnv[k] = v;
   }
   return new Promise((resolve, reject) => {
-    const child = spawn(bin, ['accounts', '--data', data, ...args], { env: childEnv, stdio: ['pipe', 'pipe', 'pipe'] });
+    // No input: stdin is /dev/null. With input: a pipe, whose EPIPE (the
+    // command exited before reading it, e.g. on a usage error) must not
+    // crash the worker — the exit code and output say what went wrong.
+    const child = spawn(bin, ['accounts', '--data', data, ...args], { env: childEnv, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
@@ -91,7 +117,10 @@ export function accounts(args: string[], input?: string): Promise<string> {
       if (code === 0) resolve(out);
       else reject(new Error(`sesame accounts ${args.join(' ')} exited with ${code}:\n${out}`));
     });
-    child.stdin.end(input ?? '');
+    if (child.stdin) {
+      child.stdin.on('error', () => {});
+      child.stdin.end(input);
+    }
   });
 }
 
@@ -105,12 +134,19 @@ export type Parent = {
 };
 
 /**
- * A new parent account with a password, of this test's own, created with
- * the admin CLI while the server runs (it goes through the admin socket).
- * Tests that change a password use one so they stay independent and can
- * run in parallel.
+ * A new parent account of this test's own, created with the admin CLI
+ * while the server runs (it goes through the admin socket). Tests that
+ * change a password use one so they stay independent and can run in
+ * parallel.
+ *
+ * - email: share an address between accounts (a family address);
+ * - imported: no password, like an account from the school's export that
+ *   was never activated (its parent chooses one through the recovery);
+ * - instance: on the short-code-lifetime server.
  */
-export async function createParent(opts: { firstName?: string; lastName?: string } = {}): Promise<Parent> {
+export async function createParent(
+  opts: { firstName?: string; lastName?: string; email?: string; imported?: boolean; instance?: Instance; lang?: 'fr' | 'en' } = {},
+): Promise<Parent> {
   const tag = randomBytes(5).toString('hex');
   const firstName = opts.firstName ?? 'Lucie';
   const lastName = opts.lastName ?? 'Bernard';
@@ -118,15 +154,106 @@ export async function createParent(opts: { firstName?: string; lastName?: string
     identifier: `e2e-${tag}`,
     // Passes the default policy: 8-32 runes, a digit, a letter, not the
     // identifier or a name, not in the blocklist.
-    password: `Trousse-${randomBytes(3).readUIntBE(0, 3) % 1000000}-Velo`,
+    password: opts.imported ? '' : `Trousse-${randomBytes(3).readUIntBE(0, 3) % 1000000}-Velo`,
     firstName,
     lastName,
     name: `${firstName} ${lastName}`,
-    email: `e2e-${tag}@famille.example`,
+    email: opts.email ?? `e2e-${tag}@famille.example`,
   };
-  await accounts(['add', '--last-name', lastName, '--first-name', firstName, '--email', p.email, '--identifier', p.identifier]);
-  await accounts(['set-password', p.identifier], p.password + '\n');
+  const args = ['add', '--last-name', lastName, '--first-name', firstName, '--email', p.email, '--identifier', p.identifier];
+  if (opts.lang) args.push('--lang', opts.lang);
+  await accounts(args, undefined, opts.instance);
+  if (!opts.imported) await accounts(['set-password', p.identifier], p.password + '\n', opts.instance);
   return p;
+}
+
+/** A fresh address no account has (step 1 must answer as for a known one). */
+export function unknownEmail(): string {
+  return `personne-${randomBytes(4).toString('hex')}@inconnu.example`;
+}
+
+/** A password the default policy accepts, different each time. */
+export function goodPassword(): string {
+  return `Cahier-${randomBytes(3).readUIntBE(0, 3) % 1000000}-Vert`;
+}
+
+// --- e-mail, read from the SMTP sink ------------------------------------
+
+/** One message as the sink (tools/smtpsink) shows it. */
+export type Mail = { from: string; to: string[]; subject: string; text: string; html: string; received: string };
+
+/** Every message the sink received for this address, newest first. */
+export async function mailTo(address: string): Promise<Mail[]> {
+  const res = await fetch(`${env('SESAME_E2E_SINK_URL')}/messages?to=${encodeURIComponent(address)}`);
+  expect(res.ok, `smtpsink GET /messages: HTTP ${res.status}`).toBe(true);
+  return (await res.json()) as Mail[];
+}
+
+/**
+ * Waits for the newest message to address whose subject matches, and
+ * that was not in `seen` (the count of messages to that address before):
+ * mail leaves through the outbox worker, a moment after the request.
+ */
+export async function waitForMail(address: string, subject: RegExp, opts: { seen?: number; timeout?: number } = {}): Promise<Mail> {
+  let found: Mail | undefined;
+  await expect
+    .poll(
+      async () => {
+        const all = await mailTo(address);
+        const fresh = all.slice(0, Math.max(0, all.length - (opts.seen ?? 0)));
+        found = fresh.find((m) => subject.test(m.subject));
+        return found?.subject ?? `(none of ${all.length} message(s): ${all.map((m) => m.subject).join(' | ')})`;
+      },
+      { message: `an e-mail to ${address} with a subject matching ${subject}`, timeout: opts.timeout ?? 15_000, intervals: [100, 200, 400] },
+    )
+    .toMatch(subject);
+  return found!;
+}
+
+/** The security code of a code e-mail, grouped as in the subject: "1234 5678". */
+export function codeFrom(m: Mail): string {
+  const match = /^(\d{4} \d{4}) /.exec(m.subject);
+  expect(match, `a code at the start of the subject "${m.subject}"`).not.toBeNull();
+  return match![1];
+}
+
+/** A code that is surely wrong: the right one with its last digit changed. */
+export function wrongCode(code: string): string {
+  const last = Number(code[code.length - 1]);
+  return code.slice(0, -1) + String((last + 1) % 10);
+}
+
+// --- browsers ---------------------------------------------------------------
+
+/**
+ * Another browser (a new context, its own cookies), the same client
+ * address and server as the test's. `foreign` collects the requests it
+ * made to anything but the server: assert it is empty, like the fixture
+ * does for the test's own context.
+ */
+export async function otherBrowser(
+  browser: Browser,
+  baseURL: string,
+  clientAddress: string,
+  opts: BrowserContextOptions = {},
+): Promise<{ context: BrowserContext; foreign: string[] }> {
+  const context = await browser.newContext({ locale: 'fr-FR', ...opts, baseURL, extraHTTPHeaders: { 'X-Forwarded-For': clientAddress } });
+  const foreign: string[] = [];
+  context.on('request', (r) => {
+    if (!isServerURL(r.url(), baseURL)) foreign.push(r.url());
+  });
+  return { context, foreign };
+}
+
+/**
+ * A full-page screenshot for people to look at (never compared), attached
+ * to the report and saved as test-results/screenshots/PROJECT-NAME.png.
+ */
+export async function screenshot(page: Page, testInfo: TestInfo, name: string) {
+  const file = path.join(testInfo.project.outputDir, 'screenshots', `${testInfo.project.name}-${name}.png`);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  await page.screenshot({ path: file, fullPage: true, animations: 'disabled' });
+  await testInfo.attach(name, { path: file, contentType: 'image/png' });
 }
 
 /** Fills and submits the login form of `/` (navigating there first unless told not to). */
@@ -162,7 +289,11 @@ export const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']
  * goes on and fails at its end.
  */
 export async function expectNoAxeViolations(page: Page, testInfo: TestInfo, label: string, opts: { soft?: boolean } = {}) {
-  const results = await new AxeBuilder({ page }).withTags(AXE_TAGS).analyze();
+  // Legacy mode runs axe in the page itself. The default mode finishes
+  // every scan in a new blank page of the context (for cross-origin
+  // iframes, which Sésame has none of): 3-5 s a scan on a busy 2-core
+  // machine instead of about one.
+  const results = await new AxeBuilder({ page }).setLegacyMode(true).withTags(AXE_TAGS).analyze();
   await testInfo.attach(`axe-${label}.json`, {
     body: JSON.stringify({ url: results.url, violations: results.violations, incomplete: results.incomplete }, null, 2),
     contentType: 'application/json',
