@@ -4,13 +4,11 @@
 // One test per language walks through the pages in one browser context
 // (contexts are the slow part on a small machine); each page is its own
 // step and a soft assertion, so one page's violations do not hide the
-// next one's. French runs on both profiles (layout: reflow, target
-// sizes); English, which changes only the words, on the phone profile.
+// next one's. Both languages run on both profiles.
 import { test, expect, createParent, login, loginStatus, expectNoAxeViolations } from './helpers';
 
 for (const lang of ['fr', 'en'] as const) {
-  const details = lang === 'en' ? { tag: '@phone-only' } : {};
-  test(`accessibility of every page (${lang})`, details, async ({ page }, testInfo) => {
+  test(`accessibility of every page (${lang})`, async ({ page }, testInfo) => {
     test.setTimeout(120_000); // five axe runs, each a few seconds on a busy machine
     const parent = await createParent();
     await test.step('login page', async () => {
