@@ -205,8 +205,19 @@ const results = [];
 for (const p of pages) {
   const headers = p.prepare ? await p.prepare() : undefined;
   say(`lighthouse ${p.label}`);
-  const lhr = await lighthouse(p.name, base + p.path, headers);
-  if (lhr.runtimeError) die(`${p.label}: ${lhr.runtimeError.code} ${lhr.runtimeError.message}`);
+  // Lighthouse sometimes fails to record a trace on a busy machine
+  // (NO_NAVSTART, NO_FCP): try again, up to three times.
+  let lhr;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      lhr = await lighthouse(p.name, base + p.path, headers);
+      if (lhr.runtimeError) throw new Error(`${lhr.runtimeError.code} ${lhr.runtimeError.message}`);
+      break;
+    } catch (e) {
+      if (attempt >= 3) die(`${p.label}: ${e.message}`);
+      say(`${p.label}: ${e.message}; again (${attempt + 1}/3)`);
+    }
+  }
   if (p.prepare) {
     // The page really was the step we meant (the cookie reached the browser).
     const step = { 'recovery-2': '2', 'recovery-3': '3' }[p.name];
