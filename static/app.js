@@ -19,9 +19,12 @@
   // reliably read).
   function announce(root) {
     var live = document.getElementById("announcer");
-    var msg = root.querySelector("[data-announce]");
-    if (!live || !msg) return;
+    if (!live) return;
+    // Cleared even when the new step says nothing, so the region never
+    // repeats the previous step's message.
     live.textContent = "";
+    var msg = root.querySelector("[data-announce]");
+    if (!msg) return;
     window.setTimeout(function () { live.textContent = msg.textContent.trim(); }, 50);
   }
 
