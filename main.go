@@ -5,7 +5,7 @@ package main
 import (
 	"os"
 
-	"sesame/cli"
+	"sesame/internal/cli"
 )
 
 func main() {

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"sesame/password"
-	"sesame/ratelimit"
+	"sesame/internal/password"
+	"sesame/internal/ratelimit"
 )
 
 // BenchmarkRecoveryStartKnownVsUnknown posts step 1 for a known and an

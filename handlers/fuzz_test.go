@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"sesame/ratelimit"
+	"sesame/internal/ratelimit"
 )
 
 // FuzzForms posts arbitrary bodies to every form with a valid token: the

@@ -9,10 +9,10 @@ import (
 	"net/url"
 	"time"
 
-	"sesame/account"
+	"sesame/internal/account"
 	"sesame/locales"
-	"sesame/ratelimit"
-	"sesame/recovery"
+	"sesame/internal/ratelimit"
+	"sesame/internal/recovery"
 	"sesame/views"
 )
 

@@ -15,12 +15,12 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"sesame/account"
+	"sesame/internal/account"
 	"sesame/locales"
-	"sesame/password"
-	"sesame/policy"
-	"sesame/recovery"
-	"sesame/store"
+	"sesame/internal/password"
+	"sesame/internal/policy"
+	"sesame/internal/recovery"
+	"sesame/internal/store"
 	"sesame/views"
 )
 

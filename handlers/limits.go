@@ -7,8 +7,8 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"sesame/audit"
-	"sesame/ratelimit"
+	"sesame/internal/audit"
+	"sesame/internal/ratelimit"
 )
 
 // clientIP is the parent's address: the peer's, or — only when the peer

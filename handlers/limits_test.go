@@ -10,7 +10,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"sesame/ratelimit"
+	"sesame/internal/ratelimit"
 )
 
 func TestLoginSlowedDownPerIdentifier(t *testing.T) {

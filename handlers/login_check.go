@@ -6,8 +6,8 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"sesame/account"
-	"sesame/password"
+	"sesame/internal/account"
+	"sesame/internal/password"
 	"sesame/views"
 )
 

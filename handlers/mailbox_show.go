@@ -5,7 +5,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"sesame/mail"
+	"sesame/internal/mail"
 	"sesame/views"
 )
 

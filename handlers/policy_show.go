@@ -3,7 +3,7 @@ package handlers
 import (
 	"github.com/gofiber/fiber/v2"
 
-	"sesame/account"
+	"sesame/internal/account"
 	"sesame/views"
 )
 

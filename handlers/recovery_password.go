@@ -5,9 +5,9 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"sesame/account"
-	"sesame/password"
-	"sesame/recovery"
+	"sesame/internal/account"
+	"sesame/internal/password"
+	"sesame/internal/recovery"
 	"sesame/views"
 )
 

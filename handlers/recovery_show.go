@@ -7,8 +7,8 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"sesame/mail"
-	"sesame/recovery"
+	"sesame/internal/mail"
+	"sesame/internal/recovery"
 	"sesame/views"
 )
 

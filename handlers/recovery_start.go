@@ -6,7 +6,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"sesame/recovery"
+	"sesame/internal/recovery"
 	"sesame/views"
 )
 

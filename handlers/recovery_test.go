@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"sesame/mail"
+	"sesame/internal/mail"
 )
 
 func (e *env) lastCode(t *testing.T, to string) string {

@@ -7,7 +7,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/helmet"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 
-	"sesame/ratelimit"
+	"sesame/internal/ratelimit"
 )
 
 // Limits on what a client may send; a request past them is refused

@@ -18,8 +18,8 @@ run() { # package target
   fi
 }
 run handlers FuzzForms
-run recovery FuzzNormalizeCode
-run policy FuzzCheck
-run importcsv FuzzParse
-run importcsv FuzzGenerateIdentifier
+run internal/recovery FuzzNormalizeCode
+run internal/policy FuzzCheck
+run internal/importcsv FuzzParse
+run internal/importcsv FuzzGenerateIdentifier
 echo "corpora:"; find . -path ./node_modules -prune -o -type d -path '*testdata/fuzz/*' -print | while read -r d; do echo "  $d $(ls "$d" | wc -l)"; done

@@ -49,7 +49,7 @@ const reportDir = path.join(root, 'test-results', 'lighthouse');
 const chromePath = process.env.CHROME_PATH || '/usr/bin/chromium';
 const chromeFlags = '--headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage';
 const SCHOOL = 'École Jules Ferry';
-const DEMO_EMAIL = 'marie.dupont@exemple.fr'; // the demo parent's address (cli/serve.go, seedDemo)
+const DEMO_EMAIL = 'marie.dupont@exemple.fr'; // the demo parent's address (internal/cli/serve.go, seedDemo)
 
 const say = (...m) => console.log('==>', ...m);
 function die(msg) {

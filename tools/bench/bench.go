@@ -17,7 +17,7 @@ import (
 
 	"github.com/alexedwards/argon2id"
 
-	"sesame/password"
+	"sesame/internal/password"
 )
 
 // Passwords: the CLI's for the login pool, the recovery's for step 3.

@@ -6,8 +6,8 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
-	"sesame/audit"
-	"sesame/recovery"
+	"sesame/internal/audit"
+	"sesame/internal/recovery"
 )
 
 // deleteCodesFor deletes the pending recovery code of an address.

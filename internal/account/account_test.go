@@ -8,11 +8,11 @@ import (
 	"testing"
 	"time"
 
-	"sesame/account"
-	"sesame/importcsv"
-	"sesame/password"
-	"sesame/policy"
-	"sesame/store"
+	"sesame/internal/account"
+	"sesame/internal/importcsv"
+	"sesame/internal/password"
+	"sesame/internal/policy"
+	"sesame/internal/store"
 )
 
 // fast keeps the tests quick; the real parameters are measured in the

@@ -3,7 +3,7 @@ package account
 import (
 	"strings"
 
-	"sesame/importcsv"
+	"sesame/internal/importcsv"
 )
 
 // ImportSummary is what an import did, for the school's IT person.

@@ -12,7 +12,7 @@ import (
 	"os"
 	"time"
 
-	"sesame/store"
+	"sesame/internal/store"
 )
 
 // adminRequest is one admin command as it crosses the socket: the

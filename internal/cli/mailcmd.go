@@ -7,7 +7,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"sesame/mail"
+	"sesame/internal/mail"
 )
 
 const mailUsage = `Usage: sesame mail COMMAND [options]

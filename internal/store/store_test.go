@@ -8,9 +8,9 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
-	"sesame/account"
-	"sesame/audit"
-	"sesame/mail"
+	"sesame/internal/account"
+	"sesame/internal/audit"
+	"sesame/internal/mail"
 )
 
 func open(t *testing.T) (*Store, string) {

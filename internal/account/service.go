@@ -9,9 +9,9 @@ import (
 	"log/slog"
 	"time"
 
-	"sesame/audit"
-	"sesame/mail"
-	"sesame/policy"
+	"sesame/internal/audit"
+	"sesame/internal/mail"
+	"sesame/internal/policy"
 )
 
 // Hasher is the password hashing the service needs; *password.Hasher

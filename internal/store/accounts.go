@@ -7,9 +7,9 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
-	"sesame/account"
-	"sesame/audit"
-	"sesame/mail"
+	"sesame/internal/account"
+	"sesame/internal/audit"
+	"sesame/internal/mail"
 )
 
 // Account returns the account with identifier id (already normalised).

@@ -12,9 +12,9 @@ import (
 	"strings"
 	"time"
 
-	"sesame/account"
-	"sesame/audit"
-	"sesame/mail"
+	"sesame/internal/account"
+	"sesame/internal/audit"
+	"sesame/internal/mail"
 )
 
 // Store is what the flow needs from storage.

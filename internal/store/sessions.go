@@ -5,8 +5,8 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
-	"sesame/account"
-	"sesame/audit"
+	"sesame/internal/account"
+	"sesame/internal/audit"
 )
 
 // CreateSession stores a session under the hash of its token. Concurrent

@@ -8,7 +8,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
-	"sesame/audit"
+	"sesame/internal/audit"
 )
 
 // AuditLog appends audit events to the data file. Appends go through

@@ -17,7 +17,7 @@ func TestLocales(t *testing.T) {
 	bundle := i18n.NewBundle(language.French)
 	files := map[string]map[string]bool{}
 	for _, lang := range []string{"fr", "en"} {
-		path := filepath.Join("..", "locales", "policy."+lang+".json")
+		path := filepath.Join("..", "..", "locales", "policy."+lang+".json")
 		buf, err := os.ReadFile(path)
 		if err != nil {
 			t.Fatal(err)

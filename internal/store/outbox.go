@@ -8,7 +8,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
-	"sesame/mail"
+	"sesame/internal/mail"
 )
 
 // enqueue adds m to the outbox inside tx, so a message exists exactly

@@ -13,7 +13,7 @@ import (
 
 	"golang.org/x/text/encoding/charmap"
 
-	"sesame/importcsv"
+	"sesame/internal/importcsv"
 )
 
 // cp1252 encodes s as French Excel would save it.

@@ -11,9 +11,9 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"sesame/account"
-	"sesame/audit"
-	"sesame/importcsv"
+	"sesame/internal/account"
+	"sesame/internal/audit"
+	"sesame/internal/importcsv"
 )
 
 const accountsUsage = `Usage: sesame accounts COMMAND [options]

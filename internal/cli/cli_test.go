@@ -13,7 +13,7 @@ import (
 
 	"golang.org/x/text/encoding/charmap"
 
-	"sesame/store"
+	"sesame/internal/store"
 )
 
 func run(t *testing.T, stdin string, args ...string) (string, int) {

@@ -9,12 +9,12 @@ import (
 	"testing"
 	"time"
 
-	"sesame/account"
-	"sesame/mail"
-	"sesame/password"
-	"sesame/policy"
-	"sesame/recovery"
-	"sesame/store"
+	"sesame/internal/account"
+	"sesame/internal/mail"
+	"sesame/internal/password"
+	"sesame/internal/policy"
+	"sesame/internal/recovery"
+	"sesame/internal/store"
 )
 
 var fast = &password.Params{Memory: 1024, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32}

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"sesame/audit"
-	"sesame/mail"
+	"sesame/internal/audit"
+	"sesame/internal/mail"
 )
 
 // State says whether an account may sign in.

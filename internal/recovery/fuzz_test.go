@@ -5,7 +5,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"sesame/recovery"
+	"sesame/internal/recovery"
 )
 
 // FuzzNormalizeCode: whatever a parent pastes, the answer is 8 ASCII
