@@ -10,9 +10,9 @@ import (
 	"time"
 
 	"sesame/internal/account"
-	"sesame/locales"
 	"sesame/internal/ratelimit"
 	"sesame/internal/recovery"
+	"sesame/locales"
 	"sesame/views"
 )
 

@@ -16,11 +16,11 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"sesame/internal/account"
-	"sesame/locales"
 	"sesame/internal/password"
 	"sesame/internal/policy"
 	"sesame/internal/recovery"
 	"sesame/internal/store"
+	"sesame/locales"
 	"sesame/views"
 )
 

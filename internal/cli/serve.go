@@ -16,16 +16,16 @@ import (
 	"syscall"
 	"time"
 
+	"sesame/handlers"
 	"sesame/internal/account"
 	"sesame/internal/audit"
-	"sesame/handlers"
-	"sesame/locales"
 	"sesame/internal/mail"
 	"sesame/internal/password"
 	"sesame/internal/policy"
 	"sesame/internal/ratelimit"
 	"sesame/internal/recovery"
 	"sesame/internal/store"
+	"sesame/locales"
 	"sesame/views"
 )
 
