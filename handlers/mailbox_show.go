@@ -5,12 +5,14 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"sesame/internal/mail"
+	"sesame/internal/mail/delivery"
 	"sesame/views"
 )
 
 // Mailbox is the demo mailbox the handlers can show.
-type Mailbox interface{ Entries() []mail.MailboxEntry }
+type Mailbox interface {
+	Entries() []delivery.MailboxEntry
+}
 
 // mailboxShow is /dev/mailbox: demo mode only (the route does not exist
 // otherwise) and only for a browser on this machine, since it shows

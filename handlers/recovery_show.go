@@ -7,7 +7,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"sesame/internal/mail"
+	"sesame/internal/mail/outbox"
 	"sesame/internal/recovery"
 	"sesame/views"
 )
@@ -44,7 +44,7 @@ func (h *handler) recoveryView(c *fiber.Ctx, f recovery.Flow) views.RecoveryView
 	v := views.RecoveryView{Step: 1, CodeMinutes: int(h.Recovery.Config.CodeTTL / time.Minute), FieldErrors: map[string][]string{}}
 	switch f.State {
 	case recovery.CodeSent:
-		v.Step, v.MaskedEmail = 2, mail.MaskAddress(f.Email)
+		v.Step, v.MaskedEmail = 2, outbox.MaskAddress(f.Email)
 		if at, _ := h.Recovery.NextCode(f); !at.IsZero() {
 			v.ResendWait = int(at.Sub(h.now()).Seconds() + 0.999)
 		}

@@ -8,14 +8,14 @@ import (
 	"strings"
 	"testing"
 
-	"sesame/internal/mail"
+	"sesame/internal/mail/outbox"
 )
 
 func (e *env) lastCode(t *testing.T, to string) string {
 	t.Helper()
 	msgs, _ := e.st.Outbox()
 	for i := len(msgs) - 1; i >= 0; i-- {
-		if msgs[i].To == to && msgs[i].Kind == mail.KindRecoveryCode {
+		if msgs[i].To == to && msgs[i].Kind == outbox.KindRecoveryCode {
 			return msgs[i].Code
 		}
 	}

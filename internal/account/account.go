@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"sesame/internal/audit"
-	"sesame/internal/mail"
+	"sesame/internal/mail/outbox"
 )
 
 // State says whether an account may sign in.
@@ -73,7 +73,7 @@ type Store interface {
 	// every session of the account, deletes its pending recovery codes and
 	// queues notice and records ev (when not nil), so none of it can
 	// happen without the rest.
-	SetPassword(id, hash string, at time.Time, notice *mail.Message, ev *audit.Event) error
+	SetPassword(id, hash string, at time.Time, notice *outbox.Message, ev *audit.Event) error
 	// UpdateHash replaces the hash after a parameter upgrade, touching
 	// nothing else.
 	UpdateHash(id, hash string) error

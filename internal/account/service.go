@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"sesame/internal/audit"
-	"sesame/internal/mail"
+	"sesame/internal/mail/outbox"
 	"sesame/internal/policy"
 )
 
@@ -164,10 +164,10 @@ func (s *Service) SetPassword(ctx context.Context, id, pw, confirm, lang string)
 	if lang == "" {
 		lang = a.Lang
 	}
-	notice := &mail.Message{
-		Kind: mail.KindPasswordChanged, To: a.Email, Lang: lang, Name: a.Name(),
+	notice := &outbox.Message{
+		Kind: outbox.KindPasswordChanged, To: a.Email, Lang: lang, Name: a.Name(),
 		Identifiers: []string{a.ID}, Created: now, ExpiresAt: now.Add(24 * time.Hour),
-		Status: mail.StatusPending, NextAttempt: now,
+		Status: outbox.StatusPending, NextAttempt: now,
 	}
 	ev := &audit.Event{Time: now, Kind: audit.PasswordChanged, Account: a.ID, IP: audit.IP(ctx)}
 	if err := s.Store.SetPassword(a.ID, h, now, notice, ev); err != nil {

@@ -7,7 +7,8 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"sesame/internal/mail"
+	"sesame/internal/mail/delivery"
+	"sesame/internal/mail/outbox"
 )
 
 const mailUsage = `Usage: sesame mail COMMAND [options]
@@ -62,19 +63,19 @@ func runMailTest(args []string, stdout, stderr io.Writer) int {
 	}
 	cfg, _ := c.smtpConfig()
 	now := time.Now()
-	msg, err := c.composer().Compose(mail.NewPending(mail.Message{ID: "test", Kind: mail.KindTest, To: *to, Lang: c.Lang}, now))
+	msg, err := c.composer().Compose(outbox.NewPending(outbox.Message{ID: "test", Kind: outbox.KindTest, To: *to, Lang: c.Lang}, now))
 	if err != nil {
 		fmt.Fprintln(stderr, "sesame mail test:", err)
 		return 2
 	}
 	fmt.Fprintf(stdout, "Sending a test e-mail to %s through %s …\n", *to, cfg.String())
-	res := mail.Probe(context.Background(), cfg, msg)
+	res := delivery.Probe(context.Background(), cfg, msg)
 	fmt.Fprintf(stdout, "%s: %s\n", res.Verdict, res.Sentence)
 	if res.Answer != "" {
 		fmt.Fprintf(stdout, "server answered: %s\n", res.Answer)
 	}
 	fmt.Fprintf(stdout, "took %s\n", res.Duration.Round(time.Millisecond))
-	if res.Verdict != mail.VerdictAccepted {
+	if res.Verdict != delivery.VerdictAccepted {
 		return 1
 	}
 	return 0
@@ -87,16 +88,16 @@ func mailQueue(s *services, out io.Writer) int {
 		fmt.Fprintln(out, "sesame mail queue:", err)
 		return 1
 	}
-	counts := map[mail.Status]int{}
+	counts := map[outbox.Status]int{}
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "STATUS\tKIND\tTO\tATTEMPTS\tAGE\tLAST ERROR")
 	now := time.Now()
 	for _, m := range msgs {
 		counts[m.Status]++
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", m.Status, m.Kind, mail.MaskAddress(m.To), m.Attempts,
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", m.Status, m.Kind, outbox.MaskAddress(m.To), m.Attempts,
 			now.Sub(m.Created).Round(time.Second), orDash(m.LastError))
 	}
 	tw.Flush()
-	fmt.Fprintf(out, "%d pending, %d sent, %d failed\n", counts[mail.StatusPending], counts[mail.StatusSent], counts[mail.StatusFailed])
+	fmt.Fprintf(out, "%d pending, %d sent, %d failed\n", counts[outbox.StatusPending], counts[outbox.StatusSent], counts[outbox.StatusFailed])
 	return 0
 }

@@ -20,6 +20,7 @@ import (
 	"sesame/internal/account"
 	"sesame/internal/audit"
 	"sesame/internal/mail"
+	"sesame/internal/mail/delivery"
 	"sesame/internal/password"
 	"sesame/internal/policy"
 	"sesame/internal/ratelimit"
@@ -181,8 +182,8 @@ func (c *serveConfig) validate() error {
 
 // smtpConfig reads --smtp-url, --smtp-tls and the password from
 // --smtp-password-file or SESAME_SMTP_PASSWORD.
-func (c *serveConfig) smtpConfig() (mail.SMTPConfig, error) {
-	cfg, err := mail.ParseSMTPURL(c.SMTPURL, c.SMTPTLS)
+func (c *serveConfig) smtpConfig() (delivery.SMTPConfig, error) {
+	cfg, err := delivery.ParseSMTPURL(c.SMTPURL, c.SMTPTLS)
 	if err != nil {
 		return cfg, optionError("smtp-url", redactURL(c.SMTPURL), err.Error())
 	}
@@ -312,21 +313,21 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 
-	var transport mail.Transport
-	var mailbox *mail.Mailbox
+	var transport delivery.Transport
+	var mailbox *delivery.Mailbox
 	switch {
 	case c.SMTPURL != "":
 		cfg, _ := c.smtpConfig()
-		transport = mail.NewSender(cfg)
+		transport = delivery.NewSender(cfg)
 		log.Info("mail goes through SMTP", "server", cfg.String())
 	case c.Demo:
-		mailbox = mail.NewMailbox(50)
+		mailbox = delivery.NewMailbox(50)
 		transport = mailbox
 		log.Info("demo mode: e-mails go to the local mailbox", "url", c.baseURL.String()+"/dev/mailbox")
 	default:
 		log.Warn("no SMTP server configured (--smtp-url): e-mails wait in the outbox until one is; see `sesame mail queue`")
 	}
-	worker := &mail.Worker{Queue: st, Composer: c.composer(), Transport: transport, Log: log}
+	worker := &delivery.Worker{Queue: st, Composer: c.composer(), Transport: transport, Log: log}
 	s.accounts.Mail, s.recovery.Mail = worker, worker
 	go worker.Run(ctx)
 	go sweep(ctx, st, c.Retention, log)

@@ -1,3 +1,7 @@
+// Package mail turns an outbox record (a code was issued, a password was
+// changed) into the e-mail a parent reads: subject, text and HTML parts in
+// the parent's language, headers built by go-mail's address encoder.
+// Delivering it is package delivery's job.
 package mail
 
 import (
@@ -12,25 +16,22 @@ import (
 	"time"
 	"unicode"
 
+	"sesame/internal/mail/outbox"
+
 	gomail "github.com/wneessen/go-mail"
 
 	"sesame/locales"
 )
 
-// DefaultCodeTTL is the code lifetime the e-mail announces when a
-// message carries no usable expiry of its own (see security.md: 30
-// minutes, because greylisting alone can hold a mail for 15).
-const DefaultCodeTTL = 30 * time.Minute
-
 // Errors returned by Compose. The worker marks such a message failed at
 // once: retrying cannot make a malformed message valid.
 var (
-	// ErrBadRecipient means Message.To is not one bare, valid address.
+	// ErrBadRecipient means outbox.Message.To is not one bare, valid address.
 	ErrBadRecipient = errors.New("mail: recipient is not a single valid e-mail address")
 	// ErrNoCode means a recovery-code message has no code left to send,
 	// usually because it was already scrubbed.
 	ErrNoCode = errors.New("mail: recovery-code message without a code")
-	// ErrUnknownKind means Message.Kind has no templates.
+	// ErrUnknownKind means outbox.Message.Kind has no templates.
 	ErrUnknownKind = errors.New("mail: unknown message kind")
 )
 
@@ -60,7 +61,7 @@ type Composer struct {
 	// Secretariat is printed wherever a parent may need help.
 	Secretariat Secretariat
 	// CodeTTL is announced when a recovery-code message has no ExpiresAt;
-	// zero means DefaultCodeTTL.
+	// zero means outbox.DefaultCodeTTL.
 	CodeTTL time.Duration
 	// Location is the time zone of the times printed in e-mails; nil
 	// means the server's local zone.
@@ -96,7 +97,7 @@ func (c *Composer) Validate() error {
 // Compose renders m as a multipart (plain text + HTML) e-mail in m.Lang,
 // French when the language is unknown. The returned message is ready for
 // a Sender; it is not safe to share between goroutines.
-func (c *Composer) Compose(m Message) (*gomail.Msg, error) {
+func (c *Composer) Compose(m outbox.Message) (*gomail.Msg, error) {
 	if err := checkRecipient(m.To); err != nil {
 		return nil, err
 	}
@@ -104,7 +105,7 @@ func (c *Composer) Compose(m Message) (*gomail.Msg, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w: %q", ErrUnknownKind, m.Kind)
 	}
-	if m.Kind == KindRecoveryCode && strings.TrimSpace(m.Code) == "" {
+	if m.Kind == outbox.KindRecoveryCode && strings.TrimSpace(m.Code) == "" {
 		return nil, ErrNoCode
 	}
 	from, err := parseFrom(c.MailFrom)
@@ -215,7 +216,7 @@ func (c *Composer) messageIDHost() (string, error) {
 // message sent again after a lost server reply carries the same
 // Message-ID and mailboxes that fold duplicates show it once. Hashing
 // keeps the outbox ID itself out of the headers.
-func messageIDLocal(m Message) string {
+func messageIDLocal(m outbox.Message) string {
 	if m.ID == "" {
 		var b [16]byte
 		_, _ = rand.Read(b[:])

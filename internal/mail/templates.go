@@ -8,6 +8,8 @@ import (
 	texttemplate "text/template"
 	"time"
 
+	"sesame/internal/mail/outbox"
+
 	"sesame/locales"
 )
 
@@ -22,11 +24,11 @@ type templateSet struct {
 
 // templateSets is parsed once at start-up: the templates are embedded,
 // so a parse error is a programming error that the tests catch.
-var templateSets = func() map[Kind]templateSet {
+var templateSets = func() map[outbox.Kind]templateSet {
 	text := texttemplate.Must(texttemplate.ParseFS(templateFS, "templates/layout.txt.tmpl"))
 	html := htmltemplate.Must(htmltemplate.ParseFS(templateFS, "templates/layout.html.tmpl"))
-	sets := map[Kind]templateSet{}
-	for _, k := range []Kind{KindRecoveryCode, KindAccountDisabled, KindPasswordChanged, KindTest} {
+	sets := map[outbox.Kind]templateSet{}
+	for _, k := range []outbox.Kind{outbox.KindRecoveryCode, outbox.KindAccountDisabled, outbox.KindPasswordChanged, outbox.KindTest} {
 		sets[k] = templateSet{
 			text: texttemplate.Must(texttemplate.Must(text.Clone()).ParseFS(templateFS, "templates/"+string(k)+".txt.tmpl")),
 			html: htmltemplate.Must(htmltemplate.Must(html.Clone()).ParseFS(templateFS, "templates/"+string(k)+".html.tmpl")),
@@ -72,7 +74,7 @@ type view struct {
 	data   map[string]any
 }
 
-func (c *Composer) newView(lang string, m Message) *view {
+func (c *Composer) newView(lang string, m outbox.Message) *view {
 	v := &view{
 		Lang:    lang,
 		School:  oneLine(c.School),
@@ -95,7 +97,7 @@ func (c *Composer) newView(lang string, m Message) *view {
 	if v.Secretariat.Email != "" && checkRecipient(v.Secretariat.Email) == nil {
 		v.MailtoURL = htmltemplate.URL("mailto:" + v.Secretariat.Email)
 	}
-	if m.Kind == KindRecoveryCode {
+	if m.Kind == outbox.KindRecoveryCode {
 		v.Code = GroupCode(m.Code)
 		ttl := c.CodeTTL
 		if !m.ExpiresAt.IsZero() && !m.Created.IsZero() && m.ExpiresAt.After(m.Created) {
@@ -104,7 +106,7 @@ func (c *Composer) newView(lang string, m Message) *view {
 			ttl = m.ExpiresAt.Sub(m.Created)
 		}
 		if ttl <= 0 {
-			ttl = DefaultCodeTTL
+			ttl = outbox.DefaultCodeTTL
 		}
 		v.Minutes = int((ttl + 30*time.Second) / time.Minute)
 		until := m.ExpiresAt
@@ -113,7 +115,7 @@ func (c *Composer) newView(lang string, m Message) *view {
 		}
 		v.Until = c.formatTime(lang, "mail.time", until)
 	}
-	if m.Kind == KindPasswordChanged {
+	if m.Kind == outbox.KindPasswordChanged {
 		at := m.Created
 		if at.IsZero() {
 			at = c.now()

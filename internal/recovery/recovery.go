@@ -14,7 +14,7 @@ import (
 
 	"sesame/internal/account"
 	"sesame/internal/audit"
-	"sesame/internal/mail"
+	"sesame/internal/mail/outbox"
 )
 
 // Store is what the flow needs from storage.
@@ -40,7 +40,7 @@ type Store interface {
 // queue (nil: none).
 type Issued struct {
 	Code *Code
-	Mail *mail.Message
+	Mail *outbox.Message
 }
 
 // Notifier wakes the mail worker.
@@ -90,7 +90,7 @@ func (s *Service) event(ctx context.Context, e audit.Event) *audit.Event {
 	}
 	e.Time, e.IP = s.now(), audit.IP(ctx)
 	if e.Email != "" {
-		e.Email = mail.MaskAddress(e.Email)
+		e.Email = outbox.MaskAddress(e.Email)
 	}
 	return &e
 }
@@ -239,15 +239,15 @@ func (s *Service) decide(email, lang string, accts []account.Account, now time.T
 				active = append(active, a.ID)
 			}
 		}
-		m := &mail.Message{To: email, Lang: lang, Created: now, Status: mail.StatusPending, NextAttempt: now}
+		m := &outbox.Message{To: email, Lang: lang, Created: now, Status: outbox.StatusPending, NextAttempt: now}
 		switch {
 		case len(active) > 0:
-			m.Kind, m.Identifiers, m.Code, m.ExpiresAt = mail.KindRecoveryCode, active, code, c.Expires
+			m.Kind, m.Identifiers, m.Code, m.ExpiresAt = outbox.KindRecoveryCode, active, code, c.Expires
 			if len(active) == 1 {
 				m.Name = name(accts, active[0])
 			}
 		case len(accts) > 0:
-			m.Kind, m.ExpiresAt = mail.KindAccountDisabled, now.Add(24*time.Hour)
+			m.Kind, m.ExpiresAt = outbox.KindAccountDisabled, now.Add(24*time.Hour)
 		default:
 			m = nil // unknown address: a code nobody will ever see
 		}

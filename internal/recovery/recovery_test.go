@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"sesame/internal/account"
-	"sesame/internal/mail"
+	"sesame/internal/mail/outbox"
 	"sesame/internal/password"
 	"sesame/internal/policy"
 	"sesame/internal/recovery"
@@ -69,7 +69,7 @@ func (f *fixture) lastCode(t *testing.T, to string) string {
 	t.Helper()
 	msgs, _ := f.st.Outbox()
 	for i := len(msgs) - 1; i >= 0; i-- {
-		if msgs[i].To == to && msgs[i].Kind == mail.KindRecoveryCode {
+		if msgs[i].To == to && msgs[i].Kind == outbox.KindRecoveryCode {
 			return msgs[i].Code
 		}
 	}
@@ -95,8 +95,8 @@ func TestStartSameForKnownAndUnknown(t *testing.T) {
 		t.Fatalf("%d messages queued; want 1 (none for the unknown address)", len(msgs))
 	}
 	m := msgs[0]
-	if m.Kind != mail.KindRecoveryCode || m.To != "famille@exemple.fr" || m.Lang != "en" ||
-		strings.Join(m.Identifiers, ",") != "dupont.marie,dupont.paul" || len(m.Code) != 8 || m.Status != mail.StatusPending {
+	if m.Kind != outbox.KindRecoveryCode || m.To != "famille@exemple.fr" || m.Lang != "en" ||
+		strings.Join(m.Identifiers, ",") != "dupont.marie,dupont.paul" || len(m.Code) != 8 || m.Status != outbox.StatusPending {
 		t.Fatalf("code message: %+v", m)
 	}
 	if !m.ExpiresAt.Equal(f.clk.now().Add(30 * time.Minute)) {
@@ -123,7 +123,7 @@ func TestDisabledAddressGetsDisabledMail(t *testing.T) {
 		t.Fatal(err)
 	}
 	msgs, _ := f.st.Outbox()
-	if len(msgs) != 1 || msgs[0].Kind != mail.KindAccountDisabled || msgs[0].Code != "" || len(msgs[0].Identifiers) != 0 {
+	if len(msgs) != 1 || msgs[0].Kind != outbox.KindAccountDisabled || msgs[0].Code != "" || len(msgs[0].Identifiers) != 0 {
 		t.Fatalf("disabled address: %+v", msgs)
 	}
 }
@@ -176,7 +176,7 @@ func TestFullFlow(t *testing.T) {
 	}
 	msgs, _ := f.st.Outbox()
 	last := msgs[len(msgs)-1]
-	if last.Kind != mail.KindPasswordChanged || last.Lang != "en" || last.To != "luc@exemple.fr" {
+	if last.Kind != outbox.KindPasswordChanged || last.Lang != "en" || last.To != "luc@exemple.fr" {
 		t.Fatalf("password-changed mail: %+v", last)
 	}
 	if _, err := f.rec.SetPassword(ctx, tok, "martin.luc", "Autre-mot-99", "Autre-mot-99"); !errors.Is(err, recovery.ErrWrongStep) {

@@ -9,7 +9,7 @@ import (
 
 	"sesame/internal/account"
 	"sesame/internal/audit"
-	"sesame/internal/mail"
+	"sesame/internal/mail/outbox"
 )
 
 // Account returns the account with identifier id (already normalised).
@@ -134,7 +134,7 @@ func (s *Store) UpdateHash(id, hash string) error {
 // SetPassword stores the new hash, revokes every session of the account,
 // deletes its pending recovery codes and queues notice, in one
 // transaction.
-func (s *Store) SetPassword(id, hash string, at time.Time, notice *mail.Message, ev *audit.Event) error {
+func (s *Store) SetPassword(id, hash string, at time.Time, notice *outbox.Message, ev *audit.Event) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
 		var a account.Account
 		ok, err := get(tx.Bucket(bAccounts), []byte(id), &a)

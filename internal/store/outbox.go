@@ -8,12 +8,12 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
-	"sesame/internal/mail"
+	"sesame/internal/mail/outbox"
 )
 
 // enqueue adds m to the outbox inside tx, so a message exists exactly
 // when the state change that caused it was committed.
-func enqueue(tx *bolt.Tx, m *mail.Message) error {
+func enqueue(tx *bolt.Tx, m *outbox.Message) error {
 	// Keys are a sequence, so the outbox is in the order messages were
 	// queued, even when two share a timestamp.
 	b := tx.Bucket(bOutbox)
@@ -24,12 +24,12 @@ func enqueue(tx *bolt.Tx, m *mail.Message) error {
 	k := binary.BigEndian.AppendUint64(nil, seq)
 	m.ID = hex.EncodeToString(k)
 	if m.Status == "" {
-		m.Status = mail.StatusPending
+		m.Status = outbox.StatusPending
 	}
 	if m.NextAttempt.IsZero() {
 		m.NextAttempt = m.Created
 	}
-	if m.Status == mail.StatusPending {
+	if m.Status == outbox.StatusPending {
 		if err := tx.Bucket(bPending).Put(k, nil); err != nil {
 			return err
 		}
@@ -42,11 +42,11 @@ func enqueue(tx *bolt.Tx, m *mail.Message) error {
 func indexPending(tx *bolt.Tx) error {
 	idx := tx.Bucket(bPending)
 	return tx.Bucket(bOutbox).ForEach(func(k, v []byte) error {
-		var m mail.Message
+		var m outbox.Message
 		if err := get2(v, &m); err != nil {
 			return err
 		}
-		if m.Status == mail.StatusPending {
+		if m.Status == outbox.StatusPending {
 			return idx.Put(k, nil)
 		}
 		return nil
@@ -54,7 +54,7 @@ func indexPending(tx *bolt.Tx) error {
 }
 
 // Enqueue adds a message to the outbox on its own (the test mail).
-func (s *Store) Enqueue(m *mail.Message) error {
+func (s *Store) Enqueue(m *outbox.Message) error {
 	return s.db.Update(func(tx *bolt.Tx) error { return enqueue(tx, m) })
 }
 
@@ -62,19 +62,19 @@ func (s *Store) Enqueue(m *mail.Message) error {
 // oldest first. It walks the index of pending messages, not the whole
 // outbox: sent messages stay listed for a month and must not be decoded
 // at every poll.
-func (s *Store) Due(now time.Time, max int) ([]mail.Message, error) {
-	var out []mail.Message
+func (s *Store) Due(now time.Time, max int) ([]outbox.Message, error) {
+	var out []outbox.Message
 	err := s.db.View(func(tx *bolt.Tx) error {
-		outbox := tx.Bucket(bOutbox)
+		msgs := tx.Bucket(bOutbox)
 		c := tx.Bucket(bPending).Cursor()
 		for k, _ := c.First(); k != nil && len(out) < max; k, _ = c.Next() {
-			var m mail.Message
-			if ok, err := get(outbox, k, &m); err != nil {
+			var m outbox.Message
+			if ok, err := get(msgs, k, &m); err != nil {
 				return err
 			} else if !ok {
 				continue
 			}
-			if m.Status == mail.StatusPending && !m.NextAttempt.After(now) {
+			if m.Status == outbox.StatusPending && !m.NextAttempt.After(now) {
 				out = append(out, m)
 			}
 		}
@@ -86,13 +86,13 @@ func (s *Store) Due(now time.Time, max int) ([]mail.Message, error) {
 // Save records a message's new status. It goes through Batch, so under
 // load the worker's writes share disk syncs with the requests' writes;
 // it only puts and deletes fixed keys, so a rerun is harmless.
-func (s *Store) Save(m mail.Message) error {
+func (s *Store) Save(m outbox.Message) error {
 	k, err := hex.DecodeString(m.ID)
 	if err != nil || len(k) != 8 {
 		return fmt.Errorf("store: bad message id %q", m.ID)
 	}
 	return s.db.Batch(func(tx *bolt.Tx) error {
-		if m.Status == mail.StatusPending {
+		if m.Status == outbox.StatusPending {
 			if err := tx.Bucket(bPending).Put(k, nil); err != nil {
 				return err
 			}
@@ -105,11 +105,11 @@ func (s *Store) Save(m mail.Message) error {
 
 // Outbox returns every message in the outbox, oldest first, for
 // `sesame mail queue`.
-func (s *Store) Outbox() ([]mail.Message, error) {
-	var out []mail.Message
+func (s *Store) Outbox() ([]outbox.Message, error) {
+	var out []outbox.Message
 	err := s.db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bOutbox).ForEach(func(_, v []byte) error {
-			var m mail.Message
+			var m outbox.Message
 			if err := get2(v, &m); err != nil {
 				return err
 			}
@@ -128,11 +128,11 @@ func (s *Store) SweepOutbox(cutoff time.Time) (int, error) {
 		b := tx.Bucket(bOutbox)
 		var dead [][]byte
 		err := b.ForEach(func(k, v []byte) error {
-			var m mail.Message
+			var m outbox.Message
 			if err := get2(v, &m); err != nil {
 				return err
 			}
-			if m.Status != mail.StatusPending && m.Created.Before(cutoff) {
+			if m.Status != outbox.StatusPending && m.Created.Before(cutoff) {
 				dead = append(dead, append([]byte(nil), k...))
 			}
 			return nil

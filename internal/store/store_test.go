@@ -10,7 +10,7 @@ import (
 
 	"sesame/internal/account"
 	"sesame/internal/audit"
-	"sesame/internal/mail"
+	"sesame/internal/mail/outbox"
 )
 
 func open(t *testing.T) (*Store, string) {
@@ -144,7 +144,7 @@ func TestSetPasswordRevokesSessionsAndQueuesNotice(t *testing.T) {
 	if sess, err := s.Session([]byte("s1")); err != nil || sess.Account != a.ID {
 		t.Fatalf("Session = %+v, %v", sess, err)
 	}
-	notice := &mail.Message{Kind: mail.KindPasswordChanged, To: a.Email, Created: t0, ExpiresAt: t0.Add(24 * time.Hour)}
+	notice := &outbox.Message{Kind: outbox.KindPasswordChanged, To: a.Email, Created: t0, ExpiresAt: t0.Add(24 * time.Hour)}
 	if err := s.SetPassword(a.ID, "newhash", t0.Add(time.Minute), notice, &audit.Event{Time: t0, Kind: audit.PasswordChanged, Account: a.ID}); err != nil {
 		t.Fatal(err)
 	}
@@ -161,7 +161,7 @@ func TestSetPasswordRevokesSessionsAndQueuesNotice(t *testing.T) {
 		t.Fatalf("account after SetPassword: %+v", got)
 	}
 	due, err := s.Due(t0.Add(time.Minute), 10)
-	if err != nil || len(due) != 1 || due[0].Kind != mail.KindPasswordChanged || due[0].Status != mail.StatusPending || due[0].ID == "" {
+	if err != nil || len(due) != 1 || due[0].Kind != outbox.KindPasswordChanged || due[0].Status != outbox.StatusPending || due[0].ID == "" {
 		t.Fatalf("outbox after SetPassword: %+v, %v", due, err)
 	}
 	if err := s.SetPassword("ghost", "h", t0, notice, nil); !errors.Is(err, account.ErrNotFound) {
@@ -195,7 +195,7 @@ func TestSessions(t *testing.T) {
 func TestOutbox(t *testing.T) {
 	s, _ := open(t)
 	for i, at := range []time.Time{t0, t0.Add(time.Second), t0.Add(2 * time.Second)} {
-		m := &mail.Message{Kind: mail.KindTest, To: "x@exemple.fr", Created: at, NextAttempt: at.Add(time.Duration(i) * time.Minute)}
+		m := &outbox.Message{Kind: outbox.KindTest, To: "x@exemple.fr", Created: at, NextAttempt: at.Add(time.Duration(i) * time.Minute)}
 		if err := s.Enqueue(m); err != nil {
 			t.Fatal(err)
 		}
@@ -208,7 +208,7 @@ func TestOutbox(t *testing.T) {
 	if len(due) != 2 || !due[0].Created.Equal(t0) || !due[1].Created.Equal(t0.Add(time.Second)) {
 		t.Fatalf("due, max 2, oldest first: %+v", due)
 	}
-	due[0].Status, due[0].SentAt = mail.StatusSent, t0
+	due[0].Status, due[0].SentAt = outbox.StatusSent, t0
 	if err := s.Save(due[0]); err != nil {
 		t.Fatal(err)
 	}
@@ -224,7 +224,7 @@ func TestOutbox(t *testing.T) {
 	if len(all) != 2 {
 		t.Fatalf("outbox after sweep: %d", len(all))
 	}
-	if err := s.Save(mail.Message{ID: "zz"}); err == nil {
+	if err := s.Save(outbox.Message{ID: "zz"}); err == nil {
 		t.Fatal("Save with a bad id succeeded")
 	}
 }
@@ -235,7 +235,7 @@ type boltTx = bolt.Tx
 // its pending e-mails are still delivered.
 func TestMigrationIndexesPendingMail(t *testing.T) {
 	s, path := open(t)
-	m := &mail.Message{Kind: mail.KindTest, To: "x@exemple.fr", Created: t0, NextAttempt: t0}
+	m := &outbox.Message{Kind: outbox.KindTest, To: "x@exemple.fr", Created: t0, NextAttempt: t0}
 	if err := s.Enqueue(m); err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package mail
+package delivery
 
 import (
 	"context"
@@ -9,43 +9,18 @@ import (
 	"sync"
 	"time"
 
+	"sesame/internal/mail"
+	"sesame/internal/mail/outbox"
+
 	gomail "github.com/wneessen/go-mail"
 )
 
-// DefaultExpiry is how long a message without a code stays worth
-// sending. Whoever enqueues a message sets ExpiresAt: the code's expiry
-// for KindRecoveryCode, Created + DefaultExpiry for the others.
-const DefaultExpiry = 24 * time.Hour
-
-// NewPending fills in what the outbox needs before m is stored: status
-// pending, Created and NextAttempt set to now (due at once), and
-// ExpiresAt when the caller left it zero — Created + DefaultExpiry, or
-// Created + DefaultCodeTTL for a code message, whose caller should
-// rather pass the code's own expiry.
-func NewPending(m Message, now time.Time) Message {
-	m.Status = StatusPending
-	if m.Created.IsZero() {
-		m.Created = now
-	}
-	m.NextAttempt = m.Created
-	m.Attempts = 0
-	m.LastError = ""
-	m.SentAt = time.Time{}
-	if m.ExpiresAt.IsZero() {
-		if m.Kind == KindRecoveryCode {
-			m.ExpiresAt = m.Created.Add(DefaultCodeTTL)
-		} else {
-			m.ExpiresAt = m.Created.Add(DefaultExpiry)
-		}
-	}
-	return m
-}
-
 // Worker defaults.
 const (
-	DefaultBatch      = 50
-	DefaultPoll       = 3 * time.Second
-	backoffBase       = 10 * time.Second
+	DefaultBatch = 50
+	DefaultPoll  = 3 * time.Second
+	// DefaultRetryBase is the delay before the first retry.
+	DefaultRetryBase  = 10 * time.Second
 	backoffCap        = 15 * time.Minute
 	backoffJitterFrac = 0.2
 )
@@ -56,11 +31,11 @@ type Queue interface {
 	// Due returns up to max messages with Status pending whose
 	// NextAttempt is not after now (a zero NextAttempt is due at once),
 	// oldest Created first.
-	Due(now time.Time, max int) ([]Message, error)
+	Due(now time.Time, max int) ([]outbox.Message, error)
 	// Save durably replaces the stored message that has m.ID. It must
 	// not return before the change is on disk: a message saved as sent
 	// is never handed to the server again, even after a crash.
-	Save(m Message) error
+	Save(m outbox.Message) error
 }
 
 // Transport hands composed messages to a mail server; *Sender is the
@@ -81,7 +56,7 @@ type eachSender interface {
 type Worker struct {
 	Queue Queue
 	// Composer renders messages; required when Transport is set.
-	Composer *Composer
+	Composer *mail.Composer
 	// Transport delivers; nil means SMTP is not configured: messages
 	// wait in the outbox (expired ones are still closed) and a warning
 	// is logged once.
@@ -99,6 +74,9 @@ type Worker struct {
 	// Jitter returns a number in [0, 1) to spread retries; nil means
 	// math/rand/v2.
 	Jitter func() float64
+	// RetryBase is the delay before the first retry, doubled at each
+	// attempt up to 15 minutes; 0 means DefaultRetryBase.
+	RetryBase time.Duration
 
 	initOnce sync.Once
 	wake     chan struct{}
@@ -186,17 +164,17 @@ func (w *Worker) runOnce(ctx context.Context) (processed, sent int, err error) {
 	}
 	processed = len(due)
 	var errs []error
-	save := func(m Message) {
+	save := func(m outbox.Message) {
 		if err := w.Queue.Save(m); err != nil {
 			errs = append(errs, fmt.Errorf("mail outbox: saving %s: %w", m.ID, err))
 		}
 	}
 
 	// Close what can no longer be sent before touching the network.
-	batch := make([]Message, 0, len(due))
+	batch := make([]outbox.Message, 0, len(due))
 	msgs := make([]*gomail.Msg, 0, len(due))
 	for _, m := range due {
-		if m.Status != StatusPending {
+		if m.Status != outbox.StatusPending {
 			continue
 		}
 		if expired(m, now) {
@@ -214,7 +192,7 @@ func (w *Worker) runOnce(ctx context.Context) (processed, sent int, err error) {
 			// fault, and the message waits for it to be fixed.
 			m.Attempts++
 			reason := "cannot compose: " + scrub(m, err.Error())
-			if errors.Is(err, ErrBadRecipient) || errors.Is(err, ErrNoCode) || errors.Is(err, ErrUnknownKind) {
+			if errors.Is(err, mail.ErrBadRecipient) || errors.Is(err, mail.ErrNoCode) || errors.Is(err, mail.ErrUnknownKind) {
 				w.fail(&m, reason)
 			} else {
 				m.LastError = reason
@@ -246,7 +224,7 @@ func (w *Worker) runOnce(ctx context.Context) (processed, sent int, err error) {
 	markSent := func(i int) {
 		m := &batch[i]
 		m.Attempts++
-		m.Status = StatusSent
+		m.Status = outbox.StatusSent
 		m.SentAt = now
 		m.Code = ""
 		m.LastError = ""
@@ -264,7 +242,7 @@ func (w *Worker) runOnce(ctx context.Context) (processed, sent int, err error) {
 		if i < len(results) && results[i] == nil && !saved[i] {
 			m := &batch[i]
 			m.Attempts++
-			m.Status = StatusSent
+			m.Status = outbox.StatusSent
 			m.SentAt = now
 			m.Code = ""
 			m.LastError = ""
@@ -311,8 +289,8 @@ func (w *Worker) runOnce(ctx context.Context) (processed, sent int, err error) {
 }
 
 // fail closes a message for good; the code goes with it.
-func (w *Worker) fail(m *Message, reason string) {
-	m.Status = StatusFailed
+func (w *Worker) fail(m *outbox.Message, reason string) {
+	m.Status = outbox.StatusFailed
 	m.Code = ""
 	m.LastError = reason
 	m.NextAttempt = time.Time{}
@@ -320,30 +298,33 @@ func (w *Worker) fail(m *Message, reason string) {
 }
 
 // expired reports whether sending m has become useless. A message
-// queued without ExpiresAt gets DefaultExpiry from Created, so nothing
+// queued without ExpiresAt gets outbox.DefaultExpiry from Created, so nothing
 // retries forever.
-func expired(m Message, now time.Time) bool {
+func expired(m outbox.Message, now time.Time) bool {
 	deadline := m.ExpiresAt
 	if deadline.IsZero() {
 		if m.Created.IsZero() {
 			return false
 		}
-		deadline = m.Created.Add(DefaultExpiry)
+		deadline = m.Created.Add(outbox.DefaultExpiry)
 	}
 	return now.After(deadline)
 }
 
-func expiredReason(m Message) string {
+func expiredReason(m outbox.Message) string {
 	if m.LastError != "" {
 		return "expired before delivery; last error: " + m.LastError
 	}
 	return "expired before delivery"
 }
 
-// backoff is 10 s · 2^(attempts−1), capped at 15 minutes, ±20 %, so a
+// backoff is RetryBase · 2^(attempts−1), capped at 15 minutes, ±20 %, so a
 // server that was down is not hit by every message at the same second.
 func (w *Worker) backoff(attempts int) time.Duration {
-	d := backoffBase
+	d := w.RetryBase
+	if d <= 0 {
+		d = DefaultRetryBase
+	}
 	for i := 1; i < attempts && d < backoffCap; i++ {
 		d *= 2
 	}
@@ -357,8 +338,8 @@ func (w *Worker) backoff(attempts int) time.Duration {
 
 // attrs is what a log line may say about a message: never the code,
 // never the address in clear.
-func (w *Worker) attrs(m Message, kv ...any) []any {
-	return append([]any{"id", m.ID, "kind", m.Kind, "to", MaskAddress(m.To), "attempts", m.Attempts}, kv...)
+func (w *Worker) attrs(m outbox.Message, kv ...any) []any {
+	return append([]any{"id", m.ID, "kind", m.Kind, "to", outbox.MaskAddress(m.To), "attempts", m.Attempts}, kv...)
 }
 
 func (w *Worker) now() time.Time {

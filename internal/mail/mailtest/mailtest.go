@@ -1,4 +1,9 @@
-package mail
+// Package mailtest provides what the mail packages' tests share: a real
+// SMTP server on loopback that records, refuses and restarts, a settable
+// clock, a composer configured like a school's, and a parser that takes a
+// received e-mail apart as a mail client would. Like net/http/httptest,
+// it is imported only by tests.
+package mailtest
 
 import (
 	"bytes"
@@ -16,7 +21,6 @@ import (
 	"mime/multipart"
 	"net"
 	netmail "net/mail"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -25,11 +29,13 @@ import (
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 
+	"sesame/internal/mail"
+	"sesame/internal/mail/outbox"
 	"sesame/locales"
 )
 
-// received is one message as the test SMTP server got it.
-type received struct {
+// Received is one message as the test SMTP server got it.
+type Received struct {
 	From   string
 	To     []string
 	Data   []byte
@@ -37,20 +43,20 @@ type received struct {
 	TLS    bool
 }
 
-// testServer is a real SMTP server on loopback, recording what it
+// Server is a real SMTP server on loopback, recording what it
 // receives, that can refuse, go down and come back on the same port.
-type testServer struct {
+type Server struct {
 	addr string
 
 	// Set before start.
-	tlsConfig *tls.Config       // non-nil: offer STARTTLS
-	users     map[string]string // non-nil: offer AUTH PLAIN and require it
-	discard   bool              // count messages, keep no data (benchmarks)
+	TLSConfig *tls.Config       // non-nil: offer STARTTLS
+	Users     map[string]string // non-nil: offer AUTH PLAIN and require it
+	Discard   bool              // count messages, keep no data (benchmarks)
 
 	mu       sync.Mutex
 	srv      *smtp.Server
 	ln       net.Listener
-	msgs     []received
+	msgs     []Received
 	count    int
 	sessions int
 	mailCmds int
@@ -60,19 +66,19 @@ type testServer struct {
 	dataErr  func(data []byte) error
 }
 
-func newTestServer(t testing.TB, configure ...func(*testServer)) *testServer {
-	s := &testServer{}
+func NewServer(t testing.TB, configure ...func(*Server)) *Server {
+	s := &Server{}
 	for _, f := range configure {
 		f(s)
 	}
-	s.start(t)
-	t.Cleanup(s.stop)
+	s.Start(t)
+	t.Cleanup(s.Stop)
 	return s
 }
 
 // start listens on the server's previous address if it had one, so a
 // restart comes back on the same port.
-func (s *testServer) start(t testing.TB) {
+func (s *Server) Start(t testing.TB) {
 	t.Helper()
 	addr := s.addr
 	if addr == "" {
@@ -97,7 +103,7 @@ func (s *testServer) start(t testing.TB) {
 	srv.WriteTimeout = 10 * time.Second
 	srv.MaxMessageBytes = 1 << 20
 	srv.ErrorLog = log.New(io.Discard, "", 0)
-	srv.TLSConfig = s.tlsConfig
+	srv.TLSConfig = s.TLSConfig
 	s.mu.Lock()
 	s.addr = l.Addr().String()
 	s.srv = srv
@@ -107,7 +113,7 @@ func (s *testServer) start(t testing.TB) {
 }
 
 // stop closes the listener and every connection: the server is down.
-func (s *testServer) stop() {
+func (s *Server) Stop() {
 	s.mu.Lock()
 	srv, ln := s.srv, s.ln
 	s.srv, s.ln = nil, nil
@@ -120,12 +126,12 @@ func (s *testServer) stop() {
 	}
 }
 
-func (s *testServer) host() string {
+func (s *Server) Host() string {
 	h, _, _ := net.SplitHostPort(s.addr)
 	return h
 }
 
-func (s *testServer) port() int {
+func (s *Server) Port() int {
 	_, p, _ := net.SplitHostPort(s.addr)
 	var n int
 	for _, c := range p {
@@ -134,58 +140,47 @@ func (s *testServer) port() int {
 	return n
 }
 
-// config is how Sésame reaches this server: plain SMTP, or STARTTLS
-// trusting the test certificate when the server offers it.
-func (s *testServer) config() SMTPConfig {
-	cfg := SMTPConfig{Host: s.host(), Port: s.port(), TLS: TLSNone, Timeout: 5 * time.Second}
-	if s.tlsConfig != nil {
-		cfg.TLS = TLSMandatory
-		cfg.TLSConfig = clientTLS
-	}
-	return cfg
-}
-
-func (s *testServer) received() []received {
+func (s *Server) Received() []Received {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]received(nil), s.msgs...)
+	return append([]Received(nil), s.msgs...)
 }
 
-func (s *testServer) stats() (count, sessions, mailCmds int) {
+func (s *Server) Stats() (count, sessions, mailCmds int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.count, s.sessions, s.mailCmds
 }
 
-func (s *testServer) setMailErr(f func(from string) error) {
+func (s *Server) SetMailErr(f func(from string) error) {
 	s.mu.Lock()
 	s.mailErr = f
 	s.mu.Unlock()
 }
 
-func (s *testServer) setRcptErr(f func(to string) error) {
+func (s *Server) SetRcptErr(f func(to string) error) {
 	s.mu.Lock()
 	s.rcptErr = f
 	s.mu.Unlock()
 }
 
-func (s *testServer) setDataErr(f func(data []byte) error) {
+func (s *Server) SetDataErr(f func(data []byte) error) {
 	s.mu.Lock()
 	s.dataErr = f
 	s.mu.Unlock()
 }
 
 // NewSession implements smtp.Backend.
-func (s *testServer) NewSession(c *smtp.Conn) (smtp.Session, error) {
+func (s *Server) NewSession(c *smtp.Conn) (smtp.Session, error) {
 	s.mu.Lock()
 	s.sessions++
 	s.mu.Unlock()
 	_, isTLS := c.TLSConnectionState()
-	return &testSession{s: s, remote: c.Conn().RemoteAddr().String(), tls: isTLS}, nil
+	return &session{s: s, remote: c.Conn().RemoteAddr().String(), tls: isTLS}, nil
 }
 
-type testSession struct {
-	s      *testServer
+type session struct {
+	s      *Server
 	remote string
 	tls    bool
 	authed bool
@@ -193,16 +188,16 @@ type testSession struct {
 	to     []string
 }
 
-func (ss *testSession) AuthMechanisms() []string {
-	if ss.s.users == nil {
+func (ss *session) AuthMechanisms() []string {
+	if ss.s.Users == nil {
 		return nil
 	}
 	return []string{sasl.Plain}
 }
 
-func (ss *testSession) Auth(mech string) (sasl.Server, error) {
+func (ss *session) Auth(mech string) (sasl.Server, error) {
 	return sasl.NewPlainServer(func(_, user, pass string) error {
-		if want, ok := ss.s.users[user]; !ok || want != pass {
+		if want, ok := ss.s.Users[user]; !ok || want != pass {
 			return smtp.ErrAuthFailed
 		}
 		ss.authed = true
@@ -213,12 +208,12 @@ func (ss *testSession) Auth(mech string) (sasl.Server, error) {
 	}), nil
 }
 
-func (ss *testSession) Mail(from string, _ *smtp.MailOptions) error {
+func (ss *session) Mail(from string, _ *smtp.MailOptions) error {
 	ss.s.mu.Lock()
 	ss.s.mailCmds++
 	hook := ss.s.mailErr
 	ss.s.mu.Unlock()
-	if ss.s.users != nil && !ss.authed {
+	if ss.s.Users != nil && !ss.authed {
 		return smtp.ErrAuthRequired
 	}
 	if hook != nil {
@@ -230,7 +225,7 @@ func (ss *testSession) Mail(from string, _ *smtp.MailOptions) error {
 	return nil
 }
 
-func (ss *testSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	ss.s.mu.Lock()
 	hook := ss.s.rcptErr
 	ss.s.mu.Unlock()
@@ -243,7 +238,7 @@ func (ss *testSession) Rcpt(to string, _ *smtp.RcptOptions) error {
 	return nil
 }
 
-func (ss *testSession) Data(r io.Reader) error {
+func (ss *session) Data(r io.Reader) error {
 	data, err := io.ReadAll(r)
 	if err != nil {
 		return err
@@ -256,18 +251,18 @@ func (ss *testSession) Data(r io.Reader) error {
 		}
 	}
 	ss.s.count++
-	if !ss.s.discard {
-		ss.s.msgs = append(ss.s.msgs, received{From: ss.from, To: ss.to, Data: data, Remote: ss.remote, TLS: ss.tls})
+	if !ss.s.Discard {
+		ss.s.msgs = append(ss.s.msgs, Received{From: ss.from, To: ss.to, Data: data, Remote: ss.remote, TLS: ss.tls})
 	}
 	return nil
 }
 
-func (ss *testSession) Reset()        { ss.from, ss.to = "", nil }
-func (ss *testSession) Logout() error { return nil }
+func (ss *session) Reset()        { ss.from, ss.to = "", nil }
+func (ss *session) Logout() error { return nil }
 
 // A self-signed certificate for 127.0.0.1, made once per test binary;
-// clientTLS trusts it, as an operator would trust a private CA.
-var serverTLS, clientTLS = func() (*tls.Config, *tls.Config) {
+// ClientTLS trusts it, as an operator would trust a private CA.
+var ServerTLS, ClientTLS = func() (*tls.Config, *tls.Config) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		panic(err)
@@ -298,109 +293,40 @@ var serverTLS, clientTLS = func() (*tls.Config, *tls.Config) {
 		&tls.Config{RootCAs: pool}
 }()
 
-func withSTARTTLS(s *testServer) { s.tlsConfig = serverTLS }
+func WithSTARTTLS(s *Server) { s.TLSConfig = ServerTLS }
 
-// fakeClock is a settable clock shared by the worker and the composer.
-type fakeClock struct {
+// Clock is a settable clock shared by the worker and the composer.
+type Clock struct {
 	mu sync.Mutex
 	t  time.Time
 }
 
-func newClock() *fakeClock {
-	return &fakeClock{t: time.Date(2025, 11, 26, 14, 5, 0, 0, time.UTC)}
+func NewClock() *Clock {
+	return &Clock{t: time.Date(2025, 11, 26, 14, 5, 0, 0, time.UTC)}
 }
 
-func (c *fakeClock) Now() time.Time {
+func (c *Clock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.t
 }
 
-func (c *fakeClock) Advance(d time.Duration) {
+func (c *Clock) Advance(d time.Duration) {
 	c.mu.Lock()
 	c.t = c.t.Add(d)
 	c.mu.Unlock()
 }
 
-// fakeQueue is an in-memory outbox that records every Save in order.
-type fakeQueue struct {
-	mu     sync.Mutex
-	msgs   map[string]Message
-	saves  []Message
-	dueErr error
-}
+var locs = locales.Must()
 
-func newQueue(ms ...Message) *fakeQueue {
-	q := &fakeQueue{msgs: map[string]Message{}}
-	q.add(ms...)
-	return q
-}
-
-func (q *fakeQueue) add(ms ...Message) {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	for _, m := range ms {
-		q.msgs[m.ID] = m
-	}
-}
-
-func (q *fakeQueue) Due(now time.Time, max int) ([]Message, error) {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if q.dueErr != nil {
-		return nil, q.dueErr
-	}
-	var out []Message
-	for _, m := range q.msgs {
-		if m.Status == StatusPending && !m.NextAttempt.After(now) {
-			out = append(out, m)
-		}
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if !out[i].Created.Equal(out[j].Created) {
-			return out[i].Created.Before(out[j].Created)
-		}
-		return out[i].ID < out[j].ID
-	})
-	if len(out) > max {
-		out = out[:max]
-	}
-	return out, nil
-}
-
-func (q *fakeQueue) Save(m Message) error {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if _, ok := q.msgs[m.ID]; !ok {
-		return errors.New("no such message")
-	}
-	q.msgs[m.ID] = m
-	q.saves = append(q.saves, m)
-	return nil
-}
-
-func (q *fakeQueue) get(id string) Message {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	return q.msgs[id]
-}
-
-func (q *fakeQueue) savesCopy() []Message {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	return append([]Message(nil), q.saves...)
-}
-
-var testLocales = locales.Must()
-
-func testComposer(clock *fakeClock) *Composer {
-	c := &Composer{
-		Locales:  testLocales,
+func Composer(clock *Clock) *mail.Composer {
+	c := &mail.Composer{
+		Locales:  locs,
 		School:   "Collège Jean Moulin",
 		BaseURL:  "https://parents.college-exemple.fr/",
 		MailFrom: "sesame@college-exemple.fr",
 		ReplyTo:  "secretariat@college-exemple.fr",
-		Secretariat: Secretariat{
+		Secretariat: mail.Secretariat{
 			Phone: "01 23 45 67 89",
 			Email: "secretariat@college-exemple.fr",
 			Hours: "du lundi au vendredi, 8 h – 17 h",
@@ -413,10 +339,10 @@ func testComposer(clock *fakeClock) *Composer {
 	return c
 }
 
-func codeMessage(id string, now time.Time, lang string) Message {
-	return Message{
+func CodeMessage(id string, now time.Time, lang string) outbox.Message {
+	return outbox.Message{
 		ID:          id,
-		Kind:        KindRecoveryCode,
+		Kind:        outbox.KindRecoveryCode,
 		To:          "marie.dupont@exemple.fr",
 		Lang:        lang,
 		Name:        "Marie Dupont",
@@ -424,22 +350,12 @@ func codeMessage(id string, now time.Time, lang string) Message {
 		Code:        "12345678",
 		Created:     now,
 		ExpiresAt:   now.Add(30 * time.Minute),
-		Status:      StatusPending,
+		Status:      outbox.StatusPending,
 	}
 }
 
-func newWorker(q Queue, tr Transport, clock *fakeClock) *Worker {
-	return &Worker{
-		Queue:     q,
-		Composer:  testComposer(clock),
-		Transport: tr,
-		Now:       clock.Now,
-		Jitter:    func() float64 { return 0.5 },
-	}
-}
-
-// parsedMail is a received message taken apart as a mail client would.
-type parsedMail struct {
+// Parsed is a Received message taken apart as a mail client would.
+type Parsed struct {
 	Header  netmail.Header
 	Subject string
 	Text    string
@@ -447,14 +363,14 @@ type parsedMail struct {
 	RawHead string
 }
 
-func parseMail(t *testing.T, data []byte) parsedMail {
+func ParseMail(t *testing.T, data []byte) Parsed {
 	t.Helper()
 	msg, err := netmail.ReadMessage(bytes.NewReader(data))
 	if err != nil {
-		t.Fatalf("received data is not a mail message: %v\n%s", err, data)
+		t.Fatalf("Received data is not a mail message: %v\n%s", err, data)
 	}
 	head, _, _ := bytes.Cut(data, []byte("\r\n\r\n"))
-	p := parsedMail{Header: msg.Header, RawHead: string(head)}
+	p := Parsed{Header: msg.Header, RawHead: string(head)}
 	if p.Subject, err = new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject")); err != nil {
 		t.Fatalf("subject: %v", err)
 	}
@@ -491,8 +407,8 @@ func parseMail(t *testing.T, data []byte) parsedMail {
 	return p
 }
 
-// render writes a composed message as it would go on the wire.
-func render(t testing.TB, c *Composer, m Message) []byte {
+// Render writes a composed message as it would go on the wire.
+func Render(t testing.TB, c *mail.Composer, m outbox.Message) []byte {
 	t.Helper()
 	msg, err := c.Compose(m)
 	if err != nil {
@@ -505,6 +421,6 @@ func render(t testing.TB, c *Composer, m Message) []byte {
 	return buf.Bytes()
 }
 
-func headerLines(raw string) []string {
+func HeaderLines(raw string) []string {
 	return strings.Split(raw, "\r\n")
 }

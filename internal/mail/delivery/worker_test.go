@@ -1,4 +1,4 @@
-package mail
+package delivery
 
 import (
 	"bytes"
@@ -9,6 +9,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"sesame/internal/mail/mailtest"
+	"sesame/internal/mail/outbox"
 
 	"github.com/emersion/go-smtp"
 )
@@ -34,10 +37,10 @@ func TestDeliveredOnce(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.lang, func(t *testing.T) {
-			srv := newTestServer(t)
-			clock := newClock()
-			q := newQueue(codeMessage("m1", clock.Now(), tt.lang))
-			w := newWorker(q, NewSender(srv.config()), clock)
+			srv := mailtest.NewServer(t)
+			clock := mailtest.NewClock()
+			q := newQueue(mailtest.CodeMessage("m1", clock.Now(), tt.lang))
+			w := newWorker(q, NewSender(config(srv)), clock)
 
 			sent, err := w.RunOnce(context.Background())
 			if err != nil || sent != 1 {
@@ -47,14 +50,14 @@ func TestDeliveredOnce(t *testing.T) {
 			if sent, err := w.RunOnce(context.Background()); err != nil || sent != 0 {
 				t.Fatalf("second RunOnce = %d, %v; want 0, nil", sent, err)
 			}
-			got := srv.received()
+			got := srv.Received()
 			if len(got) != 1 {
-				t.Fatalf("server received %d messages, want 1", len(got))
+				t.Fatalf("server mailtest.Received %d messages, want 1", len(got))
 			}
 			if strings.Join(got[0].To, ",") != "marie.dupont@exemple.fr" || got[0].From != "sesame@college-exemple.fr" {
 				t.Errorf("envelope from %q to %q", got[0].From, got[0].To)
 			}
-			p := parseMail(t, got[0].Data)
+			p := mailtest.ParseMail(t, got[0].Data)
 			if p.Subject != tt.subject {
 				t.Errorf("Subject = %q, want %q", p.Subject, tt.subject)
 			}
@@ -104,20 +107,20 @@ func TestDeliveredOnce(t *testing.T) {
 
 // TestBatchOverOneConnection checks that a batch shares one connection.
 func TestBatchOverOneConnection(t *testing.T) {
-	srv := newTestServer(t)
-	clock := newClock()
+	srv := mailtest.NewServer(t)
+	clock := mailtest.NewClock()
 	q := newQueue()
 	for i := range 7 {
-		m := codeMessage(fmt.Sprintf("m%d", i), clock.Now().Add(time.Duration(i)*time.Millisecond), "fr")
+		m := mailtest.CodeMessage(fmt.Sprintf("m%d", i), clock.Now().Add(time.Duration(i)*time.Millisecond), "fr")
 		m.To = fmt.Sprintf("parent%d@exemple.fr", i)
 		q.add(m)
 	}
-	w := newWorker(q, NewSender(srv.config()), clock)
+	w := newWorker(q, NewSender(config(srv)), clock)
 	if sent, err := w.RunOnce(context.Background()); err != nil || sent != 7 {
 		t.Fatalf("RunOnce = %d, %v; want 7", sent, err)
 	}
-	got := srv.received()
-	count, sessions, _ := srv.stats()
+	got := srv.Received()
+	count, sessions, _ := srv.Stats()
 	if count != 7 || sessions != 1 {
 		t.Fatalf("server: %d messages over %d sessions, want 7 over 1", count, sessions)
 	}
@@ -133,20 +136,20 @@ func TestBatchOverOneConnection(t *testing.T) {
 
 // TestBatchLimit checks that one pass takes at most Batch messages.
 func TestBatchLimit(t *testing.T) {
-	srv := newTestServer(t)
-	clock := newClock()
+	srv := mailtest.NewServer(t)
+	clock := mailtest.NewClock()
 	q := newQueue()
 	for i := range 5 {
-		q.add(codeMessage(fmt.Sprintf("m%d", i), clock.Now(), "fr"))
+		q.add(mailtest.CodeMessage(fmt.Sprintf("m%d", i), clock.Now(), "fr"))
 	}
-	w := newWorker(q, NewSender(srv.config()), clock)
+	w := newWorker(q, NewSender(config(srv)), clock)
 	w.Batch = 2
 	for _, want := range []int{2, 2, 1, 0} {
 		if sent, err := w.RunOnce(context.Background()); err != nil || sent != want {
 			t.Fatalf("RunOnce = %d, %v; want %d", sent, err, want)
 		}
 	}
-	if count, sessions, _ := srv.stats(); count != 5 || sessions != 3 {
+	if count, sessions, _ := srv.Stats(); count != 5 || sessions != 3 {
 		t.Fatalf("server: %d messages over %d sessions, want 5 over 3", count, sessions)
 	}
 }
@@ -154,20 +157,20 @@ func TestBatchLimit(t *testing.T) {
 // TestServerDownThenUp: the first attempt finds no server, the retry
 // after the backoff delivers exactly once.
 func TestServerDownThenUp(t *testing.T) {
-	srv := newTestServer(t)
-	cfg := srv.config()
-	srv.stop()
+	srv := mailtest.NewServer(t)
+	cfg := config(srv)
+	srv.Stop()
 
-	clock := newClock()
+	clock := mailtest.NewClock()
 	start := clock.Now()
-	q := newQueue(codeMessage("m1", start, "fr"))
+	q := newQueue(mailtest.CodeMessage("m1", start, "fr"))
 	w := newWorker(q, NewSender(cfg), clock)
 
 	if sent, err := w.RunOnce(context.Background()); err != nil || sent != 0 {
 		t.Fatalf("RunOnce while down = %d, %v", sent, err)
 	}
 	m := q.get("m1")
-	if m.Status != StatusPending || m.Attempts != 1 || m.Code == "" {
+	if m.Status != outbox.StatusPending || m.Attempts != 1 || m.Code == "" {
 		t.Fatalf("after a refused connection: status %s, attempts %d, code kept %v", m.Status, m.Attempts, m.Code != "")
 	}
 	if !strings.Contains(m.LastError, "connection refused") {
@@ -177,13 +180,13 @@ func TestServerDownThenUp(t *testing.T) {
 		t.Errorf("NextAttempt = %v, want %v (10 s with centred jitter)", m.NextAttempt, want)
 	}
 
-	srv.start(t) // same port
+	srv.Start(t) // same port
 	// Before the backoff has passed, nothing is tried.
 	clock.Advance(5 * time.Second)
 	if sent, _ := w.RunOnce(context.Background()); sent != 0 {
 		t.Fatalf("sent %d before the backoff elapsed", sent)
 	}
-	if count, sessions, _ := srv.stats(); count != 0 || sessions != 0 {
+	if count, sessions, _ := srv.Stats(); count != 0 || sessions != 0 {
 		t.Fatalf("server contacted before NextAttempt: %d messages, %d sessions", count, sessions)
 	}
 	clock.Advance(6 * time.Second)
@@ -194,7 +197,7 @@ func TestServerDownThenUp(t *testing.T) {
 		t.Fatalf("sent again: %d", sent)
 	}
 	m = q.get("m1")
-	if count, _, _ := srv.stats(); count != 1 || m.Status != StatusSent || m.Attempts != 2 || m.LastError != "" {
+	if count, _, _ := srv.Stats(); count != 1 || m.Status != outbox.StatusSent || m.Attempts != 2 || m.LastError != "" {
 		t.Fatalf("server has %d messages; message status %s attempts %d last error %q", count, m.Status, m.Attempts, m.LastError)
 	}
 }
@@ -202,18 +205,18 @@ func TestServerDownThenUp(t *testing.T) {
 // TestPermanentFailure: a 5xx answer fails the message with the
 // server's words, drops the code and does not retry.
 func TestPermanentFailure(t *testing.T) {
-	srv := newTestServer(t)
-	srv.setRcptErr(func(to string) error {
+	srv := mailtest.NewServer(t)
+	srv.SetRcptErr(func(to string) error {
 		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "<" + to + ">: mailbox unavailable"}
 	})
-	clock := newClock()
-	q := newQueue(codeMessage("m1", clock.Now(), "fr"))
-	w := newWorker(q, NewSender(srv.config()), clock)
+	clock := mailtest.NewClock()
+	q := newQueue(mailtest.CodeMessage("m1", clock.Now(), "fr"))
+	w := newWorker(q, NewSender(config(srv)), clock)
 	if sent, err := w.RunOnce(context.Background()); err != nil || sent != 0 {
 		t.Fatalf("RunOnce = %d, %v", sent, err)
 	}
 	m := q.get("m1")
-	if m.Status != StatusFailed || m.Code != "" {
+	if m.Status != outbox.StatusFailed || m.Code != "" {
 		t.Fatalf("status %s, code %q; want failed without code", m.Status, m.Code)
 	}
 	if !strings.Contains(m.LastError, "550 5.1.1") || !strings.Contains(m.LastError, "mailbox unavailable") {
@@ -224,7 +227,7 @@ func TestPermanentFailure(t *testing.T) {
 	}
 	clock.Advance(time.Hour)
 	_, _ = w.RunOnce(context.Background())
-	if count, _, mails := srv.stats(); count != 0 || mails != 1 {
+	if count, _, mails := srv.Stats(); count != 0 || mails != 1 {
 		t.Fatalf("server: %d delivered, %d MAIL commands; want 0 and 1 (no retry)", count, mails)
 	}
 }
@@ -232,23 +235,23 @@ func TestPermanentFailure(t *testing.T) {
 // TestTemporaryFailure: a 4xx answer keeps the message pending with a
 // backoff and the server's answer.
 func TestTemporaryFailure(t *testing.T) {
-	srv := newTestServer(t)
-	srv.setDataErr(func([]byte) error {
+	srv := mailtest.NewServer(t)
+	srv.SetDataErr(func([]byte) error {
 		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 7, 1}, Message: "Greylisted, try again later"}
 	})
-	clock := newClock()
-	q := newQueue(codeMessage("m1", clock.Now(), "fr"))
-	w := newWorker(q, NewSender(srv.config()), clock)
+	clock := mailtest.NewClock()
+	q := newQueue(mailtest.CodeMessage("m1", clock.Now(), "fr"))
+	w := newWorker(q, NewSender(config(srv)), clock)
 	w.Jitter = func() float64 { return 0.999 }
 	_, _ = w.RunOnce(context.Background())
 	m := q.get("m1")
-	if m.Status != StatusPending || m.Attempts != 1 || m.Code == "" || !strings.Contains(m.LastError, "451 4.7.1 Greylisted") {
+	if m.Status != outbox.StatusPending || m.Attempts != 1 || m.Code == "" || !strings.Contains(m.LastError, "451 4.7.1 Greylisted") {
 		t.Fatalf("status %s attempts %d code kept %v last error %q", m.Status, m.Attempts, m.Code != "", m.LastError)
 	}
 	if d := m.NextAttempt.Sub(clock.Now()); d < 11900*time.Millisecond || d > 12*time.Second {
 		t.Errorf("backoff %v, want ~12 s (10 s + 20 %%)", d)
 	}
-	srv.setDataErr(nil)
+	srv.SetDataErr(nil)
 	clock.Advance(12 * time.Second)
 	if sent, _ := w.RunOnce(context.Background()); sent != 1 {
 		t.Fatalf("retry sent %d", sent)
@@ -258,22 +261,22 @@ func TestTemporaryFailure(t *testing.T) {
 // TestExpiredNotSent: a code that expired while waiting is dropped
 // without contacting the server.
 func TestExpiredNotSent(t *testing.T) {
-	srv := newTestServer(t)
-	clock := newClock()
-	m := codeMessage("m1", clock.Now(), "fr")
+	srv := mailtest.NewServer(t)
+	clock := mailtest.NewClock()
+	m := mailtest.CodeMessage("m1", clock.Now(), "fr")
 	m.LastError = "dial tcp: connection refused"
 	q := newQueue(m)
 	clock.Advance(31 * time.Minute)
-	w := newWorker(q, NewSender(srv.config()), clock)
+	w := newWorker(q, NewSender(config(srv)), clock)
 	if sent, err := w.RunOnce(context.Background()); err != nil || sent != 0 {
 		t.Fatalf("RunOnce = %d, %v", sent, err)
 	}
 	got := q.get("m1")
-	if got.Status != StatusFailed || got.Code != "" || !strings.HasPrefix(got.LastError, "expired before delivery") ||
+	if got.Status != outbox.StatusFailed || got.Code != "" || !strings.HasPrefix(got.LastError, "expired before delivery") ||
 		!strings.Contains(got.LastError, "connection refused") {
 		t.Fatalf("status %s code %q last error %q", got.Status, got.Code, got.LastError)
 	}
-	if _, sessions, _ := srv.stats(); sessions != 0 {
+	if _, sessions, _ := srv.Stats(); sessions != 0 {
 		t.Fatalf("server contacted %d times for an expired message", sessions)
 	}
 }
@@ -281,32 +284,32 @@ func TestExpiredNotSent(t *testing.T) {
 // TestCodeClearedAfterSent: the code leaves in the mail, then no longer
 // exists in the outbox, and the sent message is the first thing saved.
 func TestCodeClearedAfterSent(t *testing.T) {
-	srv := newTestServer(t)
-	srv.setRcptErr(func(to string) error {
+	srv := mailtest.NewServer(t)
+	srv.SetRcptErr(func(to string) error {
 		if strings.HasPrefix(to, "refused") {
 			return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user"}
 		}
 		return nil
 	})
-	clock := newClock()
-	bad := codeMessage("a-refused", clock.Now(), "fr")
+	clock := mailtest.NewClock()
+	bad := mailtest.CodeMessage("a-refused", clock.Now(), "fr")
 	bad.To = "refused@exemple.fr"
-	good := codeMessage("b-good", clock.Now().Add(time.Second), "fr")
+	good := mailtest.CodeMessage("b-good", clock.Now().Add(time.Second), "fr")
 	q := newQueue(bad, good)
-	w := newWorker(q, NewSender(srv.config()), clock)
+	w := newWorker(q, NewSender(config(srv)), clock)
 	if sent, err := w.RunOnce(context.Background()); err != nil || sent != 1 {
 		t.Fatalf("RunOnce = %d, %v", sent, err)
 	}
-	got := srv.received()
+	got := srv.Received()
 	if len(got) != 1 || !bytes.Contains(got[0].Data, []byte("1234 5678")) {
 		t.Fatalf("the code did not reach the server")
 	}
 	m := q.get("b-good")
-	if m.Status != StatusSent || m.Code != "" || !m.SentAt.Equal(clock.Now()) {
+	if m.Status != outbox.StatusSent || m.Code != "" || !m.SentAt.Equal(clock.Now()) {
 		t.Fatalf("status %s, code %q, sent at %v", m.Status, m.Code, m.SentAt)
 	}
 	saves := q.savesCopy()
-	if len(saves) != 2 || saves[0].ID != "b-good" || saves[0].Status != StatusSent {
+	if len(saves) != 2 || saves[0].ID != "b-good" || saves[0].Status != outbox.StatusSent {
 		t.Fatalf("saves = %+v; want the sent message saved first", saves)
 	}
 	for _, s := range saves {
@@ -321,33 +324,33 @@ func TestCodeClearedAfterSent(t *testing.T) {
 // same server with STARTTLS gets the message encrypted.
 func TestSTARTTLSRequired(t *testing.T) {
 	t.Run("not offered", func(t *testing.T) {
-		srv := newTestServer(t)
-		cfg := srv.config()
+		srv := mailtest.NewServer(t)
+		cfg := config(srv)
 		cfg.TLS = TLSMandatory
 		cfg.Username, cfg.Password = "sesame", "s3cret-pass"
-		clock := newClock()
-		q := newQueue(codeMessage("m1", clock.Now(), "fr"))
+		clock := mailtest.NewClock()
+		q := newQueue(mailtest.CodeMessage("m1", clock.Now(), "fr"))
 		w := newWorker(q, NewSender(cfg), clock)
 		_, _ = w.RunOnce(context.Background())
-		if count, _, mails := srv.stats(); count != 0 || mails != 0 {
+		if count, _, mails := srv.Stats(); count != 0 || mails != 0 {
 			t.Fatalf("server got %d messages and %d MAIL commands in clear", count, mails)
 		}
 		m := q.get("m1")
-		if m.Status != StatusPending || !strings.Contains(m.LastError, "does not support STARTTLS") {
+		if m.Status != outbox.StatusPending || !strings.Contains(m.LastError, "does not support STARTTLS") {
 			t.Fatalf("status %s, last error %q", m.Status, m.LastError)
 		}
 	})
 	t.Run("offered", func(t *testing.T) {
-		srv := newTestServer(t, withSTARTTLS, func(s *testServer) { s.users = map[string]string{"sesame": "s3cret-pass"} })
-		cfg := srv.config()
+		srv := mailtest.NewServer(t, mailtest.WithSTARTTLS, func(s *mailtest.Server) { s.Users = map[string]string{"sesame": "s3cret-pass"} })
+		cfg := config(srv)
 		cfg.Username, cfg.Password = "sesame", "s3cret-pass"
-		clock := newClock()
-		q := newQueue(codeMessage("m1", clock.Now(), "fr"))
+		clock := mailtest.NewClock()
+		q := newQueue(mailtest.CodeMessage("m1", clock.Now(), "fr"))
 		w := newWorker(q, NewSender(cfg), clock)
 		if sent, err := w.RunOnce(context.Background()); sent != 1 || err != nil {
 			t.Fatalf("RunOnce = %d, %v; last error %q", sent, err, q.get("m1").LastError)
 		}
-		got := srv.received()
+		got := srv.Received()
 		if len(got) != 1 || !got[0].TLS {
 			t.Fatalf("received %d messages, TLS %v", len(got), len(got) == 1 && got[0].TLS)
 		}
@@ -357,30 +360,30 @@ func TestSTARTTLSRequired(t *testing.T) {
 // TestHeaderInjection: line breaks in a parent's name or the school's
 // name never start a header; one in the address stops the message.
 func TestHeaderInjection(t *testing.T) {
-	srv := newTestServer(t)
-	clock := newClock()
-	named := codeMessage("named", clock.Now(), "fr")
+	srv := mailtest.NewServer(t)
+	clock := mailtest.NewClock()
+	named := mailtest.CodeMessage("named", clock.Now(), "fr")
 	named.Name = "Marie\r\nBcc: evil@attacker.example\r\nX-Injected: yes"
 	named.Code = "1234\r\nX-Injected: code5678"
-	badTo := codeMessage("badto", clock.Now().Add(time.Second), "fr")
+	badTo := mailtest.CodeMessage("badto", clock.Now().Add(time.Second), "fr")
 	badTo.To = "marie.dupont@exemple.fr\r\nBcc: evil@attacker.example"
-	twoTo := codeMessage("twoto", clock.Now().Add(2*time.Second), "fr")
+	twoTo := mailtest.CodeMessage("twoto", clock.Now().Add(2*time.Second), "fr")
 	twoTo.To = "marie.dupont@exemple.fr, evil@attacker.example"
 	q := newQueue(named, badTo, twoTo)
-	w := newWorker(q, NewSender(srv.config()), clock)
+	w := newWorker(q, NewSender(config(srv)), clock)
 	w.Composer.School = "Collège\nX-Injected: school"
 	if sent, err := w.RunOnce(context.Background()); err != nil || sent != 1 {
 		t.Fatalf("RunOnce = %d, %v", sent, err)
 	}
-	got := srv.received()
+	got := srv.Received()
 	if len(got) != 1 {
-		t.Fatalf("server received %d messages, want 1", len(got))
+		t.Fatalf("server mailtest.Received %d messages, want 1", len(got))
 	}
 	if strings.Join(got[0].To, ",") != "marie.dupont@exemple.fr" {
 		t.Errorf("RCPT TO = %v", got[0].To)
 	}
-	p := parseMail(t, got[0].Data)
-	for _, line := range headerLines(p.RawHead) {
+	p := mailtest.ParseMail(t, got[0].Data)
+	for _, line := range mailtest.HeaderLines(p.RawHead) {
 		l := strings.ToLower(line)
 		if strings.HasPrefix(l, "bcc:") || strings.HasPrefix(l, "x-injected:") {
 			t.Errorf("injected header line in the DATA: %q", line)
@@ -398,7 +401,7 @@ func TestHeaderInjection(t *testing.T) {
 	}
 	for _, id := range []string{"badto", "twoto"} {
 		m := q.get(id)
-		if m.Status != StatusFailed || m.Code != "" || !strings.Contains(m.LastError, "recipient") {
+		if m.Status != outbox.StatusFailed || m.Code != "" || !strings.Contains(m.LastError, "recipient") {
 			t.Errorf("%s: status %s, code %q, last error %q; want failed", id, m.Status, m.Code, m.LastError)
 		}
 	}
@@ -407,9 +410,9 @@ func TestHeaderInjection(t *testing.T) {
 // TestNoTransport: without SMTP, messages wait, expired ones are closed,
 // and the warning is logged once.
 func TestNoTransport(t *testing.T) {
-	clock := newClock()
-	old := codeMessage("old", clock.Now().Add(-time.Hour), "fr")
-	fresh := codeMessage("fresh", clock.Now(), "fr")
+	clock := mailtest.NewClock()
+	old := mailtest.CodeMessage("old", clock.Now().Add(-time.Hour), "fr")
+	fresh := mailtest.CodeMessage("fresh", clock.Now(), "fr")
 	q := newQueue(old, fresh)
 	var logs bytes.Buffer
 	w := newWorker(q, nil, clock)
@@ -422,10 +425,10 @@ func TestNoTransport(t *testing.T) {
 	if n := strings.Count(logs.String(), "no SMTP server configured"); n != 1 {
 		t.Errorf("warning logged %d times, want once:\n%s", n, logs.String())
 	}
-	if m := q.get("fresh"); m.Status != StatusPending || m.Code == "" || m.Attempts != 0 {
+	if m := q.get("fresh"); m.Status != outbox.StatusPending || m.Code == "" || m.Attempts != 0 {
 		t.Errorf("fresh message: status %s attempts %d code kept %v", m.Status, m.Attempts, m.Code != "")
 	}
-	if m := q.get("old"); m.Status != StatusFailed || m.Code != "" {
+	if m := q.get("old"); m.Status != outbox.StatusFailed || m.Code != "" {
 		t.Errorf("expired message: status %s, code %q", m.Status, m.Code)
 	}
 }
@@ -433,20 +436,20 @@ func TestNoTransport(t *testing.T) {
 // TestLogsHideSecrets: delivery logs name the message, not the code or
 // the address.
 func TestLogsHideSecrets(t *testing.T) {
-	srv := newTestServer(t)
-	clock := newClock()
-	q := newQueue(codeMessage("ok", clock.Now(), "fr"))
-	refused := codeMessage("refused", clock.Now(), "fr")
+	srv := mailtest.NewServer(t)
+	clock := mailtest.NewClock()
+	q := newQueue(mailtest.CodeMessage("ok", clock.Now(), "fr"))
+	refused := mailtest.CodeMessage("refused", clock.Now(), "fr")
 	refused.To = "refused.parent@exemple.fr"
 	q.add(refused)
-	srv.setRcptErr(func(to string) error {
+	srv.SetRcptErr(func(to string) error {
 		if strings.HasPrefix(to, "refused") {
 			return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: to + " unknown; subject 1234 5678"}
 		}
 		return nil
 	})
 	var logs bytes.Buffer
-	w := newWorker(q, NewSender(srv.config()), clock)
+	w := newWorker(q, NewSender(config(srv)), clock)
 	w.Log = slog.New(slog.NewJSONHandler(&logs, nil))
 	_, _ = w.RunOnce(context.Background())
 	out := logs.String()
@@ -465,20 +468,20 @@ func TestLogsHideSecrets(t *testing.T) {
 // TestRunWakesOnNotify: with a long poll, a queued message still leaves
 // within milliseconds of Notify.
 func TestRunWakesOnNotify(t *testing.T) {
-	srv := newTestServer(t)
+	srv := mailtest.NewServer(t)
 	q := newQueue()
-	w := &Worker{Queue: q, Composer: testComposer(nil), Transport: NewSender(srv.config()), Poll: time.Hour}
+	w := &Worker{Queue: q, Composer: mailtest.Composer(nil), Transport: NewSender(config(srv)), Poll: time.Hour}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { w.Run(ctx); close(done) }()
 	time.Sleep(50 * time.Millisecond) // let Run finish its first, empty pass
 
 	start := time.Now()
-	q.add(codeMessage("m1", start, "fr"))
+	q.add(mailtest.CodeMessage("m1", start, "fr"))
 	w.Notify()
 	w.Notify() // never blocks
 	deadline := time.Now().Add(5 * time.Second)
-	for q.get("m1").Status != StatusSent {
+	for q.get("m1").Status != outbox.StatusSent {
 		if time.Now().After(deadline) {
 			t.Fatal("message not sent 5 s after Notify")
 		}
@@ -516,6 +519,12 @@ func TestBackoff(t *testing.T) {
 			t.Errorf("backoff(%d, jitter %v) = %v, want %v", tt.attempts, tt.jitter, got, tt.want)
 		}
 	}
+	w.RetryBase = 200 * time.Millisecond
+	w.Jitter = func() float64 { return 0.5 }
+	if got := w.backoff(2); got != 400*time.Millisecond {
+		t.Errorf("backoff(2) with RetryBase 200ms = %v, want 400ms", got)
+	}
+	w.RetryBase = 0
 	w.Jitter = nil
 	for range 100 {
 		if d := w.backoff(1); d < 8*time.Second || d > 12*time.Second {
@@ -525,7 +534,7 @@ func TestBackoff(t *testing.T) {
 }
 
 func TestQueueErrorReported(t *testing.T) {
-	clock := newClock()
+	clock := mailtest.NewClock()
 	q := newQueue()
 	q.dueErr = fmt.Errorf("disk on fire")
 	w := newWorker(q, nil, clock)
@@ -535,19 +544,19 @@ func TestQueueErrorReported(t *testing.T) {
 }
 
 func TestNewPending(t *testing.T) {
-	now := newClock().Now()
+	now := mailtest.NewClock().Now()
 	codeExpiry := now.Add(10 * time.Minute)
 	tests := []struct {
-		in          Message
+		in          outbox.Message
 		wantExpires time.Time
 	}{
-		{Message{Kind: KindPasswordChanged, Status: StatusSent, Attempts: 3, LastError: "x"}, now.Add(24 * time.Hour)},
-		{Message{Kind: KindRecoveryCode, ExpiresAt: codeExpiry}, codeExpiry},
-		{Message{Kind: KindRecoveryCode}, now.Add(30 * time.Minute)},
+		{outbox.Message{Kind: outbox.KindPasswordChanged, Status: outbox.StatusSent, Attempts: 3, LastError: "x"}, now.Add(24 * time.Hour)},
+		{outbox.Message{Kind: outbox.KindRecoveryCode, ExpiresAt: codeExpiry}, codeExpiry},
+		{outbox.Message{Kind: outbox.KindRecoveryCode}, now.Add(30 * time.Minute)},
 	}
 	for _, tt := range tests {
-		got := NewPending(tt.in, now)
-		if got.Status != StatusPending || !got.Created.Equal(now) || !got.NextAttempt.Equal(now) ||
+		got := outbox.NewPending(tt.in, now)
+		if got.Status != outbox.StatusPending || !got.Created.Equal(now) || !got.NextAttempt.Equal(now) ||
 			got.Attempts != 0 || got.LastError != "" || !got.ExpiresAt.Equal(tt.wantExpires) {
 			t.Errorf("NewPending(%+v) = %+v; want pending, due now, expiring %v", tt.in, got, tt.wantExpires)
 		}

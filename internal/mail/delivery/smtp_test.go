@@ -1,4 +1,4 @@
-package mail
+package delivery
 
 import (
 	"context"
@@ -6,6 +6,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"sesame/internal/mail/mailtest"
+	"sesame/internal/mail/outbox"
 
 	"github.com/emersion/go-smtp"
 	gomail "github.com/wneessen/go-mail"
@@ -89,8 +92,8 @@ func TestSMTPConfigPassword(t *testing.T) {
 // TestSendResults checks the classification of per-message outcomes in
 // one batch: accepted, refused for good, refused for now.
 func TestSendResults(t *testing.T) {
-	srv := newTestServer(t)
-	srv.setRcptErr(func(to string) error {
+	srv := mailtest.NewServer(t)
+	srv.SetRcptErr(func(to string) error {
 		switch {
 		case strings.HasPrefix(to, "gone"):
 			return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "User unknown"}
@@ -99,16 +102,16 @@ func TestSendResults(t *testing.T) {
 		}
 		return nil
 	})
-	c := testComposer(nil)
+	c := mailtest.Composer(nil)
 	var msgs []*gomail.Msg
 	for _, to := range []string{"ok@exemple.fr", "gone@exemple.fr", "busy@exemple.fr", "ok2@exemple.fr"} {
-		msg, err := c.Compose(Message{Kind: KindTest, To: to})
+		msg, err := c.Compose(outbox.Message{Kind: outbox.KindTest, To: to})
 		if err != nil {
 			t.Fatal(err)
 		}
 		msgs = append(msgs, msg)
 	}
-	res := NewSender(srv.config()).Send(context.Background(), msgs)
+	res := NewSender(config(srv)).Send(context.Background(), msgs)
 	if res[0] != nil || res[3] != nil {
 		t.Fatalf("accepted messages reported %v, %v", res[0], res[3])
 	}
@@ -121,25 +124,25 @@ func TestSendResults(t *testing.T) {
 		!strings.Contains(busy.Answer, "452 4.2.2 Mailbox full") {
 		t.Errorf("452: %#v", busy)
 	}
-	if count, sessions, _ := srv.stats(); count != 2 || sessions != 1 {
+	if count, sessions, _ := srv.Stats(); count != 2 || sessions != 1 {
 		t.Errorf("server: %d messages over %d sessions, want 2 over 1", count, sessions)
 	}
 }
 
 func TestProbe(t *testing.T) {
-	c := testComposer(nil)
+	c := mailtest.Composer(nil)
 	msg := func(t *testing.T, to string) *gomail.Msg {
-		m, err := c.Compose(Message{Kind: KindTest, To: to, Lang: "en"})
+		m, err := c.Compose(outbox.Message{Kind: outbox.KindTest, To: to, Lang: "en"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		return m
 	}
-	users := func(s *testServer) { s.users = map[string]string{"sesame": "right"} }
+	users := func(s *mailtest.Server) { s.Users = map[string]string{"sesame": "right"} }
 	tests := []struct {
 		name     string
-		server   []func(*testServer)
-		setup    func(*testServer, *SMTPConfig)
+		server   []func(*mailtest.Server)
+		setup    func(*mailtest.Server, *SMTPConfig)
 		to       string
 		verdict  Verdict
 		sentence string
@@ -147,43 +150,43 @@ func TestProbe(t *testing.T) {
 		count    int
 	}{
 		{name: "accepted", to: "it@exemple.fr", verdict: VerdictAccepted, sentence: "Accepted", code: 250, count: 1},
-		{name: "accepted over STARTTLS with auth", server: []func(*testServer){withSTARTTLS, users},
-			setup:   func(_ *testServer, cfg *SMTPConfig) { cfg.Username, cfg.Password = "sesame", "right" },
+		{name: "accepted over STARTTLS with auth", server: []func(*mailtest.Server){mailtest.WithSTARTTLS, users},
+			setup:   func(_ *mailtest.Server, cfg *SMTPConfig) { cfg.Username, cfg.Password = "sesame", "right" },
 			to:      "it@exemple.fr",
 			verdict: VerdictAccepted, sentence: "Accepted", code: 250, count: 1},
-		{name: "cannot connect", setup: func(s *testServer, _ *SMTPConfig) { s.stop() },
+		{name: "cannot connect", setup: func(s *mailtest.Server, _ *SMTPConfig) { s.Stop() },
 			to: "it@exemple.fr", verdict: VerdictCannotConnect, sentence: "Cannot connect to 127.0.0.1:"},
-		{name: "relay denied", setup: func(s *testServer, _ *SMTPConfig) {
-			s.setRcptErr(func(string) error {
+		{name: "relay denied", setup: func(s *mailtest.Server, _ *SMTPConfig) {
+			s.SetRcptErr(func(string) error {
 				return &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "Relay access denied"}
 			})
 		}, to: "someone@elsewhere.example", verdict: VerdictRelayDenied, sentence: "Relay denied", code: 554},
-		{name: "greylisted", setup: func(s *testServer, _ *SMTPConfig) {
-			s.setRcptErr(func(string) error {
+		{name: "greylisted", setup: func(s *mailtest.Server, _ *SMTPConfig) {
+			s.SetRcptErr(func(string) error {
 				return &smtp.SMTPError{Code: 450, EnhancedCode: smtp.EnhancedCode{4, 7, 1}, Message: "Greylisted"}
 			})
 		}, to: "it@exemple.fr", verdict: VerdictDeferred, sentence: "try again later", code: 450},
-		{name: "auth refused", server: []func(*testServer){withSTARTTLS, users},
-			setup:   func(_ *testServer, cfg *SMTPConfig) { cfg.Username, cfg.Password = "sesame", "wrong" },
+		{name: "auth refused", server: []func(*mailtest.Server){mailtest.WithSTARTTLS, users},
+			setup:   func(_ *mailtest.Server, cfg *SMTPConfig) { cfg.Username, cfg.Password = "sesame", "wrong" },
 			to:      "it@exemple.fr",
 			verdict: VerdictAuthRefused, sentence: "Authentication refused", code: 535},
-		{name: "STARTTLS not offered", setup: func(_ *testServer, cfg *SMTPConfig) { cfg.TLS = TLSMandatory },
+		{name: "STARTTLS not offered", setup: func(_ *mailtest.Server, cfg *SMTPConfig) { cfg.TLS = TLSMandatory },
 			to: "it@exemple.fr", verdict: VerdictTLSFailure, sentence: "STARTTLS is required (--smtp-tls mandatory) but the server does not offer it"},
-		{name: "certificate not trusted", server: []func(*testServer){withSTARTTLS},
-			setup: func(_ *testServer, cfg *SMTPConfig) { cfg.TLSConfig = nil },
+		{name: "certificate not trusted", server: []func(*mailtest.Server){mailtest.WithSTARTTLS},
+			setup: func(_ *mailtest.Server, cfg *SMTPConfig) { cfg.TLSConfig = nil },
 			to:    "it@exemple.fr", verdict: VerdictTLSFailure, sentence: "certificate is not trusted"},
-		{name: "implicit TLS on a plain port", setup: func(_ *testServer, cfg *SMTPConfig) { cfg.ImplicitTLS = true },
+		{name: "implicit TLS on a plain port", setup: func(_ *mailtest.Server, cfg *SMTPConfig) { cfg.ImplicitTLS = true },
 			to: "it@exemple.fr", verdict: VerdictTLSFailure, sentence: "implicit-TLS port"},
-		{name: "sender refused", setup: func(s *testServer, _ *SMTPConfig) {
-			s.setMailErr(func(string) error {
+		{name: "sender refused", setup: func(s *mailtest.Server, _ *SMTPConfig) {
+			s.SetMailErr(func(string) error {
 				return &smtp.SMTPError{Code: 553, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "Sender address rejected: not owned by user"}
 			})
 		}, to: "it@exemple.fr", verdict: VerdictSenderRefused, sentence: "--mail-from", code: 553},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := newTestServer(t, tt.server...)
-			cfg := srv.config()
+			srv := mailtest.NewServer(t, tt.server...)
+			cfg := config(srv)
 			if tt.setup != nil {
 				tt.setup(srv, &cfg)
 			}
@@ -199,8 +202,8 @@ func TestProbe(t *testing.T) {
 			if strings.Contains(r.Sentence, "wrong") || strings.Contains(r.Sentence, "right") {
 				t.Errorf("the sentence repeats the password: %q", r.Sentence)
 			}
-			if count, _, _ := srv.stats(); count != tt.count {
-				t.Errorf("server received %d messages, want %d", count, tt.count)
+			if count, _, _ := srv.Stats(); count != tt.count {
+				t.Errorf("server mailtest.Received %d messages, want %d", count, tt.count)
 			}
 			t.Logf("%s: %s", r.Verdict, r.Sentence)
 		})

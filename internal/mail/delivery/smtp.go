@@ -1,4 +1,8 @@
-package mail
+// Package delivery gets composed e-mails to a mail server: the SMTP
+// client and its error classification, the `mail test` probe, the demo
+// mailbox, and the worker that drains the durable outbox off the request
+// path.
+package delivery
 
 import (
 	"context"

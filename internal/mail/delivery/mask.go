@@ -1,40 +1,25 @@
-package mail
+package delivery
 
 import (
 	"strings"
 	"unicode/utf8"
-)
 
-// MaskAddress hides most of an e-mail address so it can be shown on a
-// screen or written to a log ("marie.dupont@exemple.fr" →
-// "m•••@exemple.fr"): the parent recognises their address, a passer-by
-// or a log reader does not learn it.
-func MaskAddress(addr string) string {
-	addr = strings.TrimSpace(addr)
-	at := strings.LastIndexByte(addr, '@')
-	if at < 0 {
-		return "•••"
-	}
-	local, domain := addr[:at], addr[at+1:]
-	r, size := utf8.DecodeRuneInString(local)
-	if size == 0 || r == utf8.RuneError {
-		return "•••@" + domain
-	}
-	return string(r) + "•••@" + domain
-}
+	"sesame/internal/mail"
+	"sesame/internal/mail/outbox"
+)
 
 // scrub removes from a server's answer what must not be stored in clear
 // next to the message or written to a log: the recipient's address
 // (servers often echo it) and the code (in case one echoes the subject).
-func scrub(m Message, s string) string {
+func scrub(m outbox.Message, s string) string {
 	if s == "" {
 		return s
 	}
 	if m.To != "" {
-		s = replaceFold(s, m.To, MaskAddress(m.To))
+		s = replaceFold(s, m.To, outbox.MaskAddress(m.To))
 	}
 	if m.Code != "" {
-		s = strings.ReplaceAll(s, GroupCode(m.Code), "••••")
+		s = strings.ReplaceAll(s, mail.GroupCode(m.Code), "••••")
 		s = strings.ReplaceAll(s, m.Code, "••••")
 	}
 	return s
