@@ -21,10 +21,6 @@ import (
 	bolterrors "go.etcd.io/bbolt/errors"
 )
 
-// SchemaVersion is the layout this code reads and writes. Open migrates
-// older files forward with the steps in migrations.
-const SchemaVersion = 2
-
 var (
 	bMeta       = []byte("meta")
 	bAccounts   = []byte("accounts")
@@ -40,13 +36,27 @@ var (
 	allBuckets  = [][]byte{bMeta, bAccounts, bByEmail, bSessions, bSessByAcct, bFlows, bCodes, bCodeLog, bOutbox, bPending, bAudit}
 	kSchema     = []byte("schema_version")
 	kSecret     = []byte("hmac_secret")
-	migrations  = map[int]func(*bolt.Tx) error{
-		// 1: the first layout; buckets are created by Open.
-		// 2: an index of pending e-mails, so the mail worker's poll does
-		// not decode a month of sent ones.
-		2: indexPending,
-	}
 )
+
+// A migration brings a file from the schema before it to its own: the
+// nth entry of migrations (counting from 1) produces schema n. Open has
+// created every bucket of the current layout before any migration runs.
+type migration struct {
+	name string
+	run  func(*bolt.Tx) error
+}
+
+// migrations lists every layout change in order. Append to it, never
+// edit or reorder it: the schema version is its length, so a new step
+// and its version number cannot drift apart.
+var migrations = []migration{
+	{"first layout", func(*bolt.Tx) error { return nil }},
+	// So the mail worker's poll does not decode a month of sent e-mails.
+	{"index pending e-mails", indexPending},
+}
+
+// schemaVersion is the layout this code reads and writes.
+func schemaVersion() int { return len(migrations) }
 
 // ErrLocked means another process holds the data file.
 var ErrLocked = errors.New("the data file is in use by another Sésame process (is the server running? admin commands reach it through its socket)")
@@ -84,21 +94,21 @@ func Open(path string, timeout time.Duration) (*Store, error) {
 	s := &Store{db: db}
 	// A file already at this layout opens with a read: no disk sync at
 	// every start.
-	if s.ready() {
-		return s, nil
+	ok, err := s.ready()
+	if err == nil && !ok {
+		err = db.Update(s.init)
 	}
-	if err := db.Update(s.init); err != nil {
-		db.Close()
-		return nil, err
+	if err != nil {
+		return nil, errors.Join(err, db.Close())
 	}
 	return s, nil
 }
 
 // ready reports whether the file has every bucket, the current schema and
 // its secret, and loads the secret.
-func (s *Store) ready() bool {
+func (s *Store) ready() (bool, error) {
 	ok := false
-	s.db.View(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx *bolt.Tx) error {
 		for _, name := range allBuckets {
 			if tx.Bucket(name) == nil {
 				return nil
@@ -106,14 +116,14 @@ func (s *Store) ready() bool {
 		}
 		meta := tx.Bucket(bMeta)
 		sec := meta.Get(kSecret)
-		if string(meta.Get(kSchema)) != strconv.Itoa(SchemaVersion) || len(sec) != 32 {
+		if string(meta.Get(kSchema)) != strconv.Itoa(schemaVersion()) || len(sec) != 32 {
 			return nil
 		}
 		s.secret = append([]byte(nil), sec...)
 		ok = true
 		return nil
 	})
-	return ok
+	return ok, err
 }
 
 func (s *Store) init(tx *bolt.Tx) error {
@@ -123,23 +133,23 @@ func (s *Store) init(tx *bolt.Tx) error {
 		}
 	}
 	meta := tx.Bucket(bMeta)
-	v := 0
+	v := schemaVersion() // a new file starts at the current layout
 	if raw := meta.Get(kSchema); raw != nil {
-		v, _ = strconv.Atoi(string(raw))
-	} else {
-		v = SchemaVersion // a new file starts at the current layout
-	}
-	if v > SchemaVersion {
-		return fmt.Errorf("%w (file: %d, this program: %d)", ErrNewerSchema, v, SchemaVersion)
-	}
-	for ; v < SchemaVersion; v++ {
-		if m := migrations[v+1]; m != nil {
-			if err := m(tx); err != nil {
-				return fmt.Errorf("migrate to schema %d: %w", v+1, err)
-			}
+		var err error
+		if v, err = parseSchema(raw); err != nil {
+			return err
 		}
 	}
-	if err := meta.Put(kSchema, []byte(strconv.Itoa(SchemaVersion))); err != nil {
+	if v > schemaVersion() {
+		return fmt.Errorf("%w (file: schema %d, this program: schema %d)", ErrNewerSchema, v, schemaVersion())
+	}
+	for ; v < schemaVersion(); v++ {
+		// migrations[v] produces schema v+1.
+		if err := migrations[v].run(tx); err != nil {
+			return fmt.Errorf("migrate to schema %d (%s): %w", v+1, migrations[v].name, err)
+		}
+	}
+	if err := meta.Put(kSchema, []byte(strconv.Itoa(schemaVersion()))); err != nil {
 		return err
 	}
 	// The HMAC key for recovery codes lives in the file: it never leaves
@@ -165,10 +175,22 @@ func (s *Store) Secret() []byte { return s.secret }
 func (s *Store) Schema() (int, error) {
 	var v int
 	err := s.db.View(func(tx *bolt.Tx) error {
-		v, _ = strconv.Atoi(string(tx.Bucket(bMeta).Get(kSchema)))
-		return nil
+		var err error
+		v, err = parseSchema(tx.Bucket(bMeta).Get(kSchema))
+		return err
 	})
 	return v, err
+}
+
+// parseSchema reads a recorded schema version. A value that is not a
+// positive number is refused rather than read as 0: migrating a file
+// from a guessed version could damage it.
+func parseSchema(raw []byte) (int, error) {
+	v, err := strconv.Atoi(string(raw))
+	if err != nil || v < 1 {
+		return 0, fmt.Errorf("the data file records an unreadable schema version %q", raw)
+	}
+	return v, nil
 }
 
 // Path returns the data file's path.

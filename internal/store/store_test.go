@@ -2,7 +2,10 @@ package store
 
 import (
 	"errors"
+	"fmt"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -44,9 +47,10 @@ func TestOpenTwiceIsRefusedQuickly(t *testing.T) {
 
 func TestSchemaAndSecretPersist(t *testing.T) {
 	s, path := open(t)
+	// The version is the number of migrations, by construction.
 	v, err := s.Schema()
-	if err != nil || v != SchemaVersion {
-		t.Fatalf("schema = %d, %v", v, err)
+	if err != nil || v != len(migrations) {
+		t.Fatalf("schema = %d, %v; want %d", v, err, len(migrations))
 	}
 	secret := append([]byte(nil), s.Secret()...)
 	if len(secret) != 32 {
@@ -65,12 +69,38 @@ func TestSchemaAndSecretPersist(t *testing.T) {
 
 func TestNewerSchemaRefused(t *testing.T) {
 	s, path := open(t)
-	if err := s.db.Update(func(tx *boltTx) error { return tx.Bucket(bMeta).Put(kSchema, []byte("99")) }); err != nil {
+	newer := strconv.Itoa(len(migrations) + 1)
+	if err := s.db.Update(func(tx *boltTx) error { return tx.Bucket(bMeta).Put(kSchema, []byte(newer)) }); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
-	if _, err := Open(path, time.Second); !errors.Is(err, ErrNewerSchema) {
+	_, err := Open(path, time.Second)
+	if !errors.Is(err, ErrNewerSchema) {
 		t.Fatalf("Open of a newer file: %v", err)
+	}
+	if want := fmt.Sprintf("(file: schema %s, this program: schema %d)", newer, len(migrations)); !strings.Contains(err.Error(), want) {
+		t.Fatalf("error %q does not say %q", err, want)
+	}
+	// The refused open let go of the file: a second try is refused for
+	// the same reason, not because the file is still locked.
+	if _, err := Open(path, 100*time.Millisecond); !errors.Is(err, ErrNewerSchema) {
+		t.Fatalf("second Open of a newer file: %v", err)
+	}
+}
+
+// A schema version that is not a number is refused rather than read as
+// 0, which would run every migration over a file of unknown layout.
+func TestUnreadableSchemaRefused(t *testing.T) {
+	s, path := open(t)
+	if err := s.db.Update(func(tx *boltTx) error { return tx.Bucket(bMeta).Put(kSchema, []byte("two")) }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Schema(); err == nil || !strings.Contains(err.Error(), `unreadable schema version "two"`) {
+		t.Fatalf("Schema of an unreadable version: %v", err)
+	}
+	s.Close()
+	if _, err := Open(path, time.Second); err == nil || !strings.Contains(err.Error(), `unreadable schema version "two"`) {
+		t.Fatalf("Open of an unreadable version: %v", err)
 	}
 }
 
@@ -231,30 +261,81 @@ func TestOutbox(t *testing.T) {
 
 type boltTx = bolt.Tx
 
-// A file of schema 1 (pending e-mails not indexed) is migrated at open:
-// its pending e-mails are still delivered.
-func TestMigrationIndexesPendingMail(t *testing.T) {
-	s, path := open(t)
-	m := &outbox.Message{Kind: outbox.KindTest, To: "x@exemple.fr", Created: t0, NextAttempt: t0}
-	if err := s.Enqueue(m); err != nil {
-		t.Fatal(err)
+// migrationTests has, for each migration after the first, a way back
+// (from a file of its schema to one of the schema before it) and a check
+// that it did its work on the sample data of fill. A migration appended
+// without an entry here fails TestOlderFilesMigrate.
+var migrationTests = map[int]struct {
+	undo  func(*boltTx) error
+	check func(*testing.T, *Store)
+}{
+	2: {
+		undo: func(tx *boltTx) error { return tx.DeleteBucket(bPending) },
+		// Pending e-mails are delivered again: the index has exactly
+		// them, not the sent one.
+		check: func(t *testing.T, s *Store) {
+			due, err := s.Due(t0.Add(time.Minute), 10)
+			if err != nil || len(due) != 1 || due[0].To != "pending@exemple.fr" {
+				t.Errorf("due after migration: %+v, %v", due, err)
+			}
+			s.db.View(func(tx *boltTx) error {
+				if n := tx.Bucket(bPending).Stats().KeyN; n != 1 {
+					t.Errorf("pending index has %d keys, want 1", n)
+				}
+				return nil
+			})
+		},
+	},
+}
+
+// fill stores what the migrations' checks look at.
+func fill(t *testing.T, s *Store) {
+	t.Helper()
+	for _, m := range []*outbox.Message{
+		{Kind: outbox.KindTest, To: "pending@exemple.fr", Created: t0, NextAttempt: t0},
+		{Kind: outbox.KindTest, To: "sent@exemple.fr", Created: t0, NextAttempt: t0, Status: outbox.StatusSent},
+	} {
+		if err := s.Enqueue(m); err != nil {
+			t.Fatal(err)
+		}
 	}
-	// Make it look like a schema-1 file: no index, version 1.
-	s.db.Update(func(tx *boltTx) error {
-		tx.DeleteBucket(bPending)
-		return tx.Bucket(bMeta).Put(kSchema, []byte("1"))
-	})
-	s.Close()
-	s2, err := Open(path, time.Second)
-	if err != nil {
-		t.Fatal(err)
+}
+
+// A file of every older schema opens at the current one, every
+// migration since its own having done its work.
+func TestOlderFilesMigrate(t *testing.T) {
+	for n := 2; n <= len(migrations); n++ {
+		if tt, ok := migrationTests[n]; !ok || tt.undo == nil || tt.check == nil {
+			t.Fatalf("migration %d (%s) has no entry in migrationTests", n, migrations[n-1].name)
+		}
 	}
-	defer s2.Close()
-	if v, _ := s2.Schema(); v != SchemaVersion {
-		t.Fatalf("schema after migration: %d", v)
-	}
-	due, err := s2.Due(t0.Add(time.Minute), 10)
-	if err != nil || len(due) != 1 || due[0].To != "x@exemple.fr" {
-		t.Fatalf("pending mail after migration: %+v, %v", due, err)
+	for from := 1; from < len(migrations); from++ {
+		t.Run(fmt.Sprintf("schema %d", from), func(t *testing.T) {
+			s, path := open(t)
+			fill(t, s)
+			err := s.db.Update(func(tx *boltTx) error {
+				for n := len(migrations); n > from; n-- {
+					if err := migrationTests[n].undo(tx); err != nil {
+						return err
+					}
+				}
+				return tx.Bucket(bMeta).Put(kSchema, []byte(strconv.Itoa(from)))
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.Close()
+			s2, err := Open(path, time.Second)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s2.Close()
+			if v, err := s2.Schema(); err != nil || v != len(migrations) {
+				t.Fatalf("schema after migration: %d, %v; want %d", v, err, len(migrations))
+			}
+			for n := from + 1; n <= len(migrations); n++ {
+				migrationTests[n].check(t, s2)
+			}
+		})
 	}
 }
