@@ -1,7 +1,6 @@
 package store
 
 import (
-	"encoding/json"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -132,66 +131,4 @@ func (s *Store) TryCode(email string, try func(*recovery.Code) error) error {
 		return err
 	}
 	return terr
-}
-
-// Sweep deletes what has expired: sessions, flows, codes and code
-// histories older than a day. It returns how many records went.
-func (s *Store) Sweep(now time.Time) (int, error) {
-	n := 0
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		type expiring struct {
-			Expires time.Time `json:"expires"`
-		}
-		for _, name := range [][]byte{bSessions, bFlows, bCodes} {
-			b := tx.Bucket(name)
-			var dead [][]byte
-			err := b.ForEach(func(k, v []byte) error {
-				var e expiring
-				if json.Unmarshal(v, &e) == nil && !e.Expires.IsZero() && !now.Before(e.Expires) {
-					dead = append(dead, append([]byte(nil), k...))
-				}
-				return nil
-			})
-			if err != nil {
-				return err
-			}
-			for _, k := range dead {
-				if name := string(name); name == string(bSessions) {
-					var sess struct {
-						Account string `json:"account"`
-					}
-					get(b, k, &sess)
-					tx.Bucket(bSessByAcct).Delete(append([]byte(sess.Account+"\x00"), k...))
-				}
-				if err := b.Delete(k); err != nil {
-					return err
-				}
-				n++
-			}
-		}
-		log := tx.Bucket(bCodeLog)
-		var dead [][]byte
-		log.ForEach(func(k, v []byte) error {
-			var ts []time.Time
-			json.Unmarshal(v, &ts)
-			last := time.Time{}
-			for _, t := range ts {
-				if t.After(last) {
-					last = t
-				}
-			}
-			if now.Sub(last) >= 24*time.Hour {
-				dead = append(dead, append([]byte(nil), k...))
-			}
-			return nil
-		})
-		for _, k := range dead {
-			if err := log.Delete(k); err != nil {
-				return err
-			}
-			n++
-		}
-		return nil
-	})
-	return n, err
 }

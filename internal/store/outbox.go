@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"time"
 
@@ -121,35 +122,35 @@ func (s *Store) Outbox() ([]outbox.Message, error) {
 }
 
 // SweepOutbox deletes sent and failed messages created before cutoff,
-// and returns how many went.
+// and returns how many went; pending ones stay whatever their age.
+// Messages it cannot read are kept and reported in an error wrapping
+// ErrCorrupt, after the others are swept.
 func (s *Store) SweepOutbox(cutoff time.Time) (int, error) {
 	n := 0
+	var corrupt error
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bOutbox)
 		var dead [][]byte
-		err := b.ForEach(func(k, v []byte) error {
+		dead, corrupt = scan(b, bOutbox, func(_, v []byte) (bool, error) {
 			var m outbox.Message
 			if err := get2(v, &m); err != nil {
-				return err
+				return false, err
 			}
-			if m.Status != outbox.StatusPending && m.Created.Before(cutoff) {
-				dead = append(dead, append([]byte(nil), k...))
-			}
-			return nil
+			return m.Status != outbox.StatusPending && m.Created.Before(cutoff), nil
 		})
-		if err != nil {
+		if err := deleteKeys(b, dead); err != nil {
 			return err
 		}
-		for _, k := range dead {
-			if err := b.Delete(k); err != nil {
-				return err
-			}
-			if err := tx.Bucket(bPending).Delete(k); err != nil {
-				return err
-			}
+		// Save took them out of the index already; this makes sure no
+		// entry is left pointing at nothing.
+		if err := deleteKeys(tx.Bucket(bPending), dead); err != nil {
+			return err
 		}
 		n = len(dead)
 		return nil
 	})
-	return n, err
+	if err != nil {
+		return 0, errors.Join(err, corrupt)
+	}
+	return n, corrupt
 }
