@@ -197,6 +197,41 @@ func TestAddValidates(t *testing.T) {
 	}
 }
 
+func TestSetLang(t *testing.T) {
+	s, st, c, _ := newService(t)
+	add(t, s, "dupont.marie", "")
+	c.t = c.t.Add(time.Hour)
+	if err := s.SetLang("dupont.marie", "en"); err != nil {
+		t.Fatal(err)
+	}
+	if a, _ := st.Account("dupont.marie"); a.Lang != "en" || !a.Updated.Equal(c.t) {
+		t.Fatalf("after SetLang: lang %q, updated %s", a.Lang, a.Updated)
+	}
+	// The same language again writes nothing.
+	c.t = c.t.Add(time.Hour)
+	if err := s.SetLang("dupont.marie", "en"); err != nil {
+		t.Fatal(err)
+	}
+	if a, _ := st.Account("dupont.marie"); !a.Updated.Equal(c.t.Add(-time.Hour)) {
+		t.Fatalf("an unchanged language rewrote the account: updated %s", a.Updated)
+	}
+	for _, tc := range []struct {
+		id, lang string
+		want     error
+	}{
+		{"dupont.marie", "de", account.ErrBadLang},
+		{"dupont.marie", "", account.ErrBadLang},
+		{"personne", "fr", account.ErrNotFound},
+	} {
+		if err := s.SetLang(tc.id, tc.lang); !errors.Is(err, tc.want) {
+			t.Errorf("SetLang(%q, %q) = %v, want %v", tc.id, tc.lang, err, tc.want)
+		}
+	}
+	if a, _ := st.Account("dupont.marie"); a.Lang != "en" {
+		t.Fatalf("a refused SetLang changed the language to %q", a.Lang)
+	}
+}
+
 func TestImportIsIdempotent(t *testing.T) {
 	s, st, _, _ := newService(t)
 	csv := "Identifiant;Nom;Prénom;E-mail;Langue\n" +

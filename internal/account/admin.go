@@ -24,7 +24,7 @@ func (s *Service) Add(ctx context.Context, a Account, pw string) (Account, error
 	if a.FirstName, ok = CleanName(a.FirstName); !ok {
 		return a, fmt.Errorf("%w: first name", ErrBadName)
 	}
-	if a.Lang != "" && a.Lang != "fr" && a.Lang != "en" {
+	if a.Lang != "" && !validLang(a.Lang) {
 		return a, ErrBadLang
 	}
 	now := s.now()
@@ -47,6 +47,9 @@ var (
 	ErrBadLang = errors.New("account: language must be fr or en")
 )
 
+// validLang reports whether parents' e-mails can be written in lang.
+func validLang(lang string) bool { return lang == "fr" || lang == "en" }
+
 // SetState enables or disables an account. Disabling also ends its
 // sessions at their next use, since SessionAccount checks the state.
 func (s *Service) SetState(id string, st State) (Account, error) {
@@ -63,6 +66,20 @@ func (s *Service) SetState(id string, st State) (Account, error) {
 	}
 	a.State, a.Updated = st, s.now()
 	return a, s.Store.UpdateAccount(a)
+}
+
+// SetLang records the language of the account's next e-mails. An
+// account that already has it is not written.
+func (s *Service) SetLang(id, lang string) error {
+	if !validLang(lang) {
+		return ErrBadLang
+	}
+	a, err := s.Store.Account(id)
+	if err != nil || a.Lang == lang {
+		return err
+	}
+	a.Lang, a.Updated = lang, s.now()
+	return s.Store.UpdateAccount(a)
 }
 
 // Get returns one account by identifier, in any case.

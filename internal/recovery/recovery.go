@@ -180,11 +180,12 @@ func (s *Service) Resend(ctx context.Context, token string) (Flow, error) {
 }
 
 // NextCode says when the flow's address may get a new code: zero when
-// now, and the reason when not (ErrCooldown or ErrLimit).
+// now, and the reason when not (ErrCooldown or ErrLimit). When the
+// history cannot be read it returns zero and the store's error.
 func (s *Service) NextCode(f Flow) (time.Time, error) {
 	h, err := s.Store.History(f.Email)
 	if err != nil {
-		return time.Time{}, nil
+		return time.Time{}, err
 	}
 	return s.nextCode(h, s.now())
 }
@@ -353,18 +354,21 @@ func (s *Service) Verify(ctx context.Context, token, input string) (Flow, error)
 	if err != nil {
 		return f, err
 	}
-	f.State, f.Accounts = Verified, nil
+	var ids []string
 	for _, a := range accts {
-		if a.State == account.Active {
-			f.Accounts = append(f.Accounts, a.ID)
-			// Only now, with the address proven, may the account change:
-			// it remembers the language for its next e-mails.
-			if f.Lang != "" && a.Lang != f.Lang {
-				a.Lang = f.Lang
-				_ = s.Accounts.Store.UpdateAccount(a)
+		if a.State != account.Active {
+			continue
+		}
+		ids = append(ids, a.ID)
+		// Only now, with the address proven, may the account change:
+		// it remembers the language for its next e-mails.
+		if f.Lang != "" && a.Lang != f.Lang {
+			if err := s.Accounts.SetLang(a.ID, f.Lang); err != nil {
+				return f, fmt.Errorf("recovery: remember the language: %w", err)
 			}
 		}
 	}
+	f.State, f.Accounts = Verified, ids
 	s.audit(ctx, audit.Event{Kind: audit.CodeOK, Email: f.Email, Account: strings.Join(f.Accounts, ",")})
 	return f, s.Store.SaveFlow(Key(token), f)
 }
@@ -390,9 +394,12 @@ func (s *Service) SetPassword(ctx context.Context, token, identifier, pw, confir
 	if !ok {
 		return f, ErrNotAllowed
 	}
-	a, err := s.Accounts.Store.Account(identifier)
-	if err != nil || a.State != account.Active {
+	a, err := s.Accounts.Get(identifier)
+	if errors.Is(err, account.ErrNotFound) || (err == nil && a.State != account.Active) {
 		return f, ErrNotAllowed
+	}
+	if err != nil {
+		return f, err
 	}
 	if _, err := s.Accounts.SetPassword(ctx, identifier, pw, confirm, f.Lang); err != nil {
 		return f, err
@@ -423,7 +430,7 @@ func (s *Service) Cancel(token string) error {
 }
 
 // Account returns the parent's account for display at step 3.
-func (s *Service) Account(id string) (account.Account, error) { return s.Accounts.Store.Account(id) }
+func (s *Service) Account(id string) (account.Account, error) { return s.Accounts.Get(id) }
 
 func (s *Service) notify() {
 	if s.Mail != nil {

@@ -184,6 +184,41 @@ func TestFullFlow(t *testing.T) {
 	}
 }
 
+// An account disabled by the school after step 2 cannot get a password
+// at step 3.
+func TestAccountDisabledAfterVerify(t *testing.T) {
+	f := setup(t)
+	tok, _, _ := f.rec.Start(ctx0, "luc@exemple.fr", "fr")
+	if _, err := f.rec.Verify(ctx0, tok, f.lastCode(t, "luc@exemple.fr")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.acc.SetState("martin.luc", account.Disabled); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.rec.SetPassword(context.Background(), tok, "martin.luc", "Lune-bleue-42", "Lune-bleue-42"); !errors.Is(err, recovery.ErrNotAllowed) {
+		t.Fatalf("step 3 on a disabled account: %v", err)
+	}
+	if a, _ := f.st.Account("martin.luc"); a.Activated() {
+		t.Fatal("a disabled account got a password")
+	}
+}
+
+// When the account cannot take the flow's language, the failure is
+// reported rather than dropped, and the flow stays at step 2.
+func TestVerifyReportsLanguageFailure(t *testing.T) {
+	f := setup(t)
+	tok, _, _ := f.rec.Start(ctx0, "luc@exemple.fr", "de")
+	if _, err := f.rec.Verify(ctx0, tok, f.lastCode(t, "luc@exemple.fr")); !errors.Is(err, account.ErrBadLang) {
+		t.Fatalf("verify with a language the account cannot take: %v", err)
+	}
+	if fl, err := f.rec.Get(tok); err != nil || fl.State != recovery.CodeSent {
+		t.Fatalf("flow after the failure: %+v, %v", fl, err)
+	}
+	if a, _ := f.st.Account("martin.luc"); a.Lang != "" {
+		t.Fatalf("lang after the failure: %q", a.Lang)
+	}
+}
+
 func TestFamilyAddressPicksIdentifier(t *testing.T) {
 	f := setup(t)
 	tok, _, _ := f.rec.Start(ctx0, "famille@exemple.fr", "fr")
