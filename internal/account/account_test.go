@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"sesame/internal/account"
+	"sesame/internal/identity"
 	"sesame/internal/importcsv"
 	"sesame/internal/password"
 	"sesame/internal/policy"
@@ -178,10 +179,11 @@ func TestAddValidates(t *testing.T) {
 		a    account.Account
 		want error
 	}{
-		{account.Account{ID: "x y", LastName: "A", FirstName: "B", Email: "a@b.fr"}, account.ErrBadIdentifier},
-		{account.Account{ID: "ab", LastName: "A", FirstName: "B", Email: "pas-une-adresse"}, account.ErrBadEmail},
-		{account.Account{ID: "ab", LastName: "A\r\nBcc: x@y.z", FirstName: "B", Email: "a@b.fr"}, account.ErrBadName},
-		{account.Account{ID: "ab", LastName: "A", FirstName: "", Email: "a@b.fr"}, account.ErrBadName},
+		{account.Account{ID: "x y", LastName: "A", FirstName: "B", Email: "a@b.fr"}, identity.ErrInvalidIdentifier},
+		{account.Account{ID: "ab", LastName: "A", FirstName: "B", Email: "pas-une-adresse"}, identity.ErrInvalidEmail},
+		{account.Account{ID: "ab", LastName: "A\r\nBcc: x@y.z", FirstName: "B", Email: "a@b.fr"}, identity.ErrInvalidName},
+		{account.Account{ID: "ab", LastName: "A", FirstName: "", Email: "a@b.fr"}, identity.ErrInvalidName},
+		{account.Account{ID: "ab", LastName: "Mimi\"", FirstName: "B", Email: "a@b.fr"}, identity.ErrInvalidName},
 		{account.Account{ID: "ab", LastName: "A", FirstName: "B", Email: "a@b.fr", Lang: "de"}, account.ErrBadLang},
 	} {
 		if _, err := s.Add(ctx, c.a, ""); !errors.Is(err, c.want) {

@@ -5,24 +5,26 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+
+	"sesame/internal/identity"
 )
 
 // Add creates an account from what the school typed. The account has no
-// password yet unless pw is given (then the policy applies).
+// password yet unless pw is given (then the policy applies). Fields that break
+// the rules of package identity are reported with its errors.
 func (s *Service) Add(ctx context.Context, a Account, pw string) (Account, error) {
 	var err error
-	if a.ID, err = NormalizeIdentifier(a.ID); err != nil {
+	if a.ID, err = identity.NormalizeIdentifier(a.ID); err != nil {
 		return a, err
 	}
-	if a.Email, err = NormalizeEmail(a.Email); err != nil {
+	if a.Email, err = identity.NormalizeEmail(a.Email); err != nil {
 		return a, err
 	}
-	var ok bool
-	if a.LastName, ok = CleanName(a.LastName); !ok {
-		return a, fmt.Errorf("%w: last name", ErrBadName)
+	if a.LastName, err = identity.NormalizeName(a.LastName); err != nil {
+		return a, fmt.Errorf("last name: %w", err)
 	}
-	if a.FirstName, ok = CleanName(a.FirstName); !ok {
-		return a, fmt.Errorf("%w: first name", ErrBadName)
+	if a.FirstName, err = identity.NormalizeName(a.FirstName); err != nil {
+		return a, fmt.Errorf("first name: %w", err)
 	}
 	if a.Lang != "" && !validLang(a.Lang) {
 		return a, ErrBadLang
@@ -41,11 +43,8 @@ func (s *Service) Add(ctx context.Context, a Account, pw string) (Account, error
 	return a, s.Store.CreateAccount(a)
 }
 
-// ErrBadName and ErrBadLang report invalid account fields.
-var (
-	ErrBadName = errors.New("account: invalid name")
-	ErrBadLang = errors.New("account: language must be fr or en")
-)
+// ErrBadLang reports a language other than fr or en.
+var ErrBadLang = errors.New("account: language must be fr or en")
 
 // validLang reports whether parents' e-mails can be written in lang.
 func validLang(lang string) bool { return lang == "fr" || lang == "en" }
@@ -53,7 +52,7 @@ func validLang(lang string) bool { return lang == "fr" || lang == "en" }
 // SetState enables or disables an account. Disabling also ends its
 // sessions at their next use, since SessionAccount checks the state.
 func (s *Service) SetState(id string, st State) (Account, error) {
-	id, err := NormalizeIdentifier(id)
+	id, err := identity.NormalizeIdentifier(id)
 	if err != nil {
 		return Account{}, ErrNotFound
 	}
@@ -84,7 +83,7 @@ func (s *Service) SetLang(id, lang string) error {
 
 // Get returns one account by identifier, in any case.
 func (s *Service) Get(id string) (Account, error) {
-	id, err := NormalizeIdentifier(id)
+	id, err := identity.NormalizeIdentifier(id)
 	if err != nil {
 		return Account{}, ErrNotFound
 	}

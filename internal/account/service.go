@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"sesame/internal/audit"
+	"sesame/internal/identity"
 	"sesame/internal/mail/outbox"
 	"sesame/internal/policy"
 )
@@ -75,7 +76,7 @@ func (s *Service) now() time.Time {
 // wrong, so neither the answer nor its timing tells them apart. Other
 // errors (the hasher is busy, the store failed) are returned as they are.
 func (s *Service) Login(ctx context.Context, identifier, pw string) (Account, error) {
-	id, err := NormalizeIdentifier(identifier)
+	id, err := identity.NormalizeIdentifier(identifier)
 	if err != nil {
 		s.audit(ctx, audit.Event{Kind: audit.LoginFailed, Detail: "malformed identifier"})
 		return Account{}, s.fail(ctx, pw)

@@ -13,6 +13,7 @@ import (
 
 	"sesame/internal/account"
 	"sesame/internal/audit"
+	"sesame/internal/identity"
 	"sesame/internal/importcsv"
 )
 
@@ -122,7 +123,7 @@ func cmdAdd(ctx context.Context, s *services, args []string, out io.Writer) int 
 		return 2
 	}
 	if a.ID == "" {
-		a.ID = importcsv.GenerateIdentifier(a.LastName, a.FirstName, func(id string) bool {
+		a.ID = identity.GenerateIdentifier(a.LastName, a.FirstName, func(id string) bool {
 			_, err := s.accounts.Get(id)
 			return err == nil
 		})
@@ -215,10 +216,10 @@ func describe(err error) string {
 		return "no such account"
 	case errors.Is(err, account.ErrExists):
 		return "this identifier is already taken"
-	case errors.Is(err, account.ErrBadIdentifier):
-		return "invalid identifier (letters a-z, digits, '.', '-', '_'; 2 to 64)"
-	case errors.Is(err, account.ErrBadEmail):
-		return "invalid e-mail address"
+	case errors.Is(err, identity.ErrInvalidIdentifier):
+		return "invalid identifier (letters a-z, digits, '.', '-', '_'; 2 to 64): " + identity.Reason(err)
+	case errors.Is(err, identity.ErrInvalidEmail):
+		return "invalid e-mail address: " + identity.Reason(err)
 	}
 	return err.Error()
 }

@@ -19,6 +19,7 @@ import (
 	"sesame/handlers"
 	"sesame/internal/account"
 	"sesame/internal/audit"
+	"sesame/internal/identity"
 	"sesame/internal/mail"
 	"sesame/internal/mail/delivery"
 	"sesame/internal/password"
@@ -103,12 +104,12 @@ func (c *serveConfig) validate() error {
 		return optionError("lang", c.Lang, "must be fr or en")
 	}
 	for name, v := range map[string]string{"school": c.School, "secretariat-phone": c.Phone, "secretariat-email": c.Email, "secretariat-hours": c.Hours} {
-		if _, ok := account.CleanName(v); v != "" && !ok {
+		if _, err := identity.CleanText(v, 100); v != "" && err != nil {
 			return optionError(name, v, "must be one line of at most 100 characters")
 		}
 	}
 	if c.Email != "" {
-		if _, err := account.NormalizeEmail(c.Email); err != nil {
+		if _, err := identity.NormalizeEmail(c.Email); err != nil {
 			return optionError("secretariat-email", c.Email, "not an e-mail address")
 		}
 	}

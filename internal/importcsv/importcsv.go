@@ -159,10 +159,10 @@ const (
 	ReasonMissingEmail        = "missing_email"        // e-mail empty
 	ReasonInvalidLastName     = "invalid_last_name"    // control or invisible character
 	ReasonInvalidFirstName    = "invalid_first_name"   // control or invisible character
-	ReasonLastNameTooLong     = "last_name_too_long"   // over MaxNameLength runes
-	ReasonFirstNameTooLong    = "first_name_too_long"  // over MaxNameLength runes
-	ReasonInvalidEmail        = "invalid_email"        // see NormalizeEmail
-	ReasonInvalidIdentifier   = "invalid_identifier"   // see NormalizeIdentifier
+	ReasonLastNameTooLong     = "last_name_too_long"   // over identity.MaxNameLength runes
+	ReasonFirstNameTooLong    = "first_name_too_long"  // over identity.MaxNameLength runes
+	ReasonInvalidEmail        = "invalid_email"        // see identity.NormalizeEmail
+	ReasonInvalidIdentifier   = "invalid_identifier"   // see identity.NormalizeIdentifier
 	ReasonDuplicateIdentifier = "duplicate_identifier" // identifier already used above
 	ReasonInvalidLanguage     = "invalid_language"     // not fr, en or a known name of them
 )

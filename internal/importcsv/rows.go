@@ -5,16 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
-	"golang.org/x/text/unicode/norm"
+	"sesame/internal/identity"
 )
-
-// MaxNameLength is the longest last or first name accepted, in runes. Real
-// names are far shorter; a longer cell is almost always a misplaced column
-// or pasted text, and names end up in e-mails and page titles.
-const MaxNameLength = 100
 
 // parser holds the state of one Parse call past the header.
 type parser struct {
@@ -72,10 +65,10 @@ func (p *parser) row(line int, rec []string) {
 	row.Line = line
 
 	if v := p.cell(rec, fieldIdentifier); v != "" {
-		id, why := checkIdentifier(v)
+		id, err := identity.NormalizeIdentifier(v)
 		switch {
-		case why != "":
-			p.fail(line, ReasonInvalidIdentifier, "invalid identifier %s: %s", quote(v), why)
+		case err != nil:
+			p.fail(line, ReasonInvalidIdentifier, "invalid identifier %s: %s", quote(v), identity.Reason(err))
 		case p.seen[id] != 0:
 			p.fail(line, ReasonDuplicateIdentifier, "identifier %s already used on line %d", quote(id), p.seen[id])
 		default:
@@ -90,8 +83,8 @@ func (p *parser) row(line int, rec []string) {
 
 	if v := p.cell(rec, fieldEmail); v == "" {
 		p.fail(line, ReasonMissingEmail, "e-mail is empty")
-	} else if e, why := checkEmail(v); why != "" {
-		p.fail(line, ReasonInvalidEmail, "invalid e-mail %s: %s", quote(v), why)
+	} else if e, err := identity.NormalizeEmail(v); err != nil {
+		p.fail(line, ReasonInvalidEmail, "invalid e-mail %s: %s", quote(v), identity.Reason(err))
 	} else {
 		row.Email = e
 	}
@@ -115,33 +108,15 @@ func (p *parser) name(line int, v, what, missing, invalid, tooLong string) strin
 		p.fail(line, missing, "%s is empty", what)
 		return ""
 	}
-	for _, r := range v {
-		if badNameRune(r) {
-			p.fail(line, invalid, "%s %s contains a control or invisible character", what, quote(v))
-			return ""
-		}
+	n, err := identity.NormalizeName(v)
+	var ie *identity.Error
+	switch {
+	case errors.As(err, &ie) && ie.Limit > 0:
+		p.fail(line, tooLong, "%s is %s", what, ie.Reason)
+	case err != nil:
+		p.fail(line, invalid, "%s %s %s", what, quote(v), identity.Reason(err))
 	}
-	// Mac exports write accents decomposed; NFC makes "é" one rune whatever
-	// the source, so that names compare and count the same. Collapsing
-	// spaces (including Excel's no-break spaces) undoes alignment padding.
-	v = strings.Join(strings.Fields(norm.NFC.String(v)), " ")
-	if n := utf8.RuneCountInString(v); n > MaxNameLength {
-		p.fail(line, tooLong, "%s is %d characters long, over %d", what, n, MaxNameLength)
-		return ""
-	}
-	return v
-}
-
-// badNameRune reports runes a name must not hold: control characters (a CR
-// or LF could reach a mail header), invisible format characters such as
-// bidirectional overrides (they can disguise a name in an e-mail), line
-// separators, and U+FFFD, the mark of a byte that did not decode.
-func badNameRune(r rune) bool {
-	if ' ' <= r && r < 0x7f {
-		// Printable ASCII, the bulk of any file: skip the table look-ups.
-		return false
-	}
-	return unicode.IsControl(r) || unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp) || r == utf8.RuneError
+	return n
 }
 
 // normalizeLang maps the ways a file may name a language to "fr" or "en".

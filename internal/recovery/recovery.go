@@ -14,6 +14,7 @@ import (
 
 	"sesame/internal/account"
 	"sesame/internal/audit"
+	"sesame/internal/identity"
 	"sesame/internal/mail/outbox"
 )
 
@@ -123,7 +124,7 @@ func newToken() (string, error) {
 // unknown one's is random and unusable, and no e-mail leaves for it. So
 // the next steps (tries left, cooldowns, limits) behave identically too.
 func (s *Service) Start(ctx context.Context, email, lang string) (string, Flow, error) {
-	email, err := account.NormalizeEmail(email)
+	email, err := identity.NormalizeEmail(email)
 	if err != nil {
 		return "", Flow{}, ErrBadEmail
 	}
