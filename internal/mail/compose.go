@@ -141,14 +141,12 @@ func (c *Composer) Compose(m outbox.Message) (*gomail.Msg, error) {
 			return nil, fmt.Errorf("mail: reply-to address: %w", err)
 		}
 	}
-	if name := oneLine(m.Name); name != "" {
-		err = msg.AddToFormat(name, m.To)
-	} else {
-		err = msg.To(m.To)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadRecipient, err)
-	}
+	// The header is written by net/mail's address encoder, which quotes
+	// and RFC 2047-encodes the name as needed. go-mail's AddToFormat
+	// would paste the name between quotes instead, so a name holding a
+	// '"' or a '\' ("Mimi\"") made every e-mail to that parent fail.
+	// m.To was checked by checkRecipient.
+	msg.ToMailAddress(&netmail.Address{Name: oneLine(m.Name), Address: m.To})
 	msg.Subject(v.Subject)
 	msg.SetDateWithValue(c.now())
 	msg.SetMessageIDWithValue(messageIDLocal(m) + "@" + host)
