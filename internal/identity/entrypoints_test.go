@@ -76,19 +76,19 @@ var sameVerdicts = []struct {
 	{kindIdentifier, strings.Repeat("A", 64), verdict{true, strings.Repeat("a", 64)}},
 	{kindIdentifier, strings.Repeat("a", 65), verdict{}},
 	{kindIdentifier, "m", verdict{}},
-	{kindIdentifier, "\u212Aaren", verdict{}},      // Kelvin sign, lower-cases to "k"
-	{kindIdentifier, "ma\u212Aaren", verdict{}},    // the same, not first
-	{kindIdentifier, "\u0130nes", verdict{}},       // dotted capital I, lower-cases to "i"
-	{kindIdentifier, "ｄｕｐｏｎｔ", verdict{}},         // full-width letters
-	{kindIdentifier, "dupont\u200b", verdict{}},    // zero-width space
-	{kindIdentifier, "\ufeffdupont", verdict{}},    // byte order mark
-	{kindIdentifier, "dupont\r\nx", verdict{}},     // CRLF
-	{kindIdentifier, "dup\x00ont", verdict{}},      // NUL
-	{kindIdentifier, "dup\xffont", verdict{}},      // invalid UTF-8
-	{kindIdentifier, "lefèvre", verdict{}},         // accent
-	{kindIdentifier, ".dupont", verdict{}},         // separator first
-	{kindIdentifier, "dupont marie", verdict{}},    // space
-	{kindIdentifier, "dupont@marie", verdict{}},    // punctuation
+	{kindIdentifier, "\u212Aaren", verdict{}},   // Kelvin sign, lower-cases to "k"
+	{kindIdentifier, "ma\u212Aaren", verdict{}}, // the same, not first
+	{kindIdentifier, "\u0130nes", verdict{}},    // dotted capital I, lower-cases to "i"
+	{kindIdentifier, "ｄｕｐｏｎｔ", verdict{}},       // full-width letters
+	{kindIdentifier, "dupont\u200b", verdict{}}, // zero-width space
+	{kindIdentifier, "\ufeffdupont", verdict{}}, // byte order mark
+	{kindIdentifier, "dupont\r\nx", verdict{}},  // CRLF
+	{kindIdentifier, "dup\x00ont", verdict{}},   // NUL
+	{kindIdentifier, "dup\xffont", verdict{}},   // invalid UTF-8
+	{kindIdentifier, "lefèvre", verdict{}},      // accent
+	{kindIdentifier, ".dupont", verdict{}},      // separator first
+	{kindIdentifier, "dupont marie", verdict{}}, // space
+	{kindIdentifier, "dupont@marie", verdict{}}, // punctuation
 	{kindEmail, "marie@exemple.fr", verdict{true, "marie@exemple.fr"}},
 	{kindEmail, " Marie.Dupont+Ecole@Exemple.FR\t", verdict{true, "marie.dupont+ecole@exemple.fr"}},
 	{kindEmail, "o'neil@exemple.co.uk", verdict{true, "o'neil@exemple.co.uk"}},
