@@ -2,11 +2,11 @@ package handlers
 
 import (
 	"errors"
-	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
 	"sesame/internal/account"
+	"sesame/internal/identity"
 	"sesame/internal/password"
 	"sesame/views"
 )
@@ -20,7 +20,11 @@ func (h *handler) loginCheck(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := limit(c, h.Limits.LoginIP, h.clientIP(c), h.Limits.LoginID, strings.ToLower(strings.TrimSpace(v[0]))); err != nil {
+	// Keyed by the identifier as Login looks it up, so spellings of one
+	// account share a count; a malformed one names no account and meets
+	// only the per-client limit.
+	id, _ := identity.NormalizeIdentifier(v[0])
+	if err := limit(c, h.Limits.LoginIP, h.clientIP(c), h.Limits.LoginID, id); err != nil {
 		return err
 	}
 	a, err := h.Accounts.Login(c.UserContext(), v[0], v[1])

@@ -2,10 +2,10 @@ package handlers
 
 import (
 	"errors"
-	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
+	"sesame/internal/identity"
 	"sesame/internal/recovery"
 	"sesame/views"
 )
@@ -17,7 +17,11 @@ func (h *handler) recoveryStart(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := limit(c, h.Limits.RecoveryIP, h.clientIP(c), h.Limits.RecoveryTo, strings.ToLower(strings.TrimSpace(email))); err != nil {
+	// Keyed by the address as Start reads it, so spellings of one address
+	// share a count; a malformed one reaches no mailbox and meets only the
+	// per-client limit.
+	to, _ := identity.NormalizeEmail(email)
+	if err := limit(c, h.Limits.RecoveryIP, h.clientIP(c), h.Limits.RecoveryTo, to); err != nil {
 		return err
 	}
 	tok, _, err := h.Recovery.Start(c.UserContext(), email, langOf(c))
