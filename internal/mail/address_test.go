@@ -2,6 +2,7 @@ package mail_test
 
 import (
 	"bytes"
+	"context"
 	"math/rand"
 	netmail "net/mail"
 	"reflect"
@@ -10,67 +11,76 @@ import (
 	"testing/quick"
 	"time"
 
+	gomail "github.com/wneessen/go-mail"
+
 	"sesame/internal/account"
 	"sesame/internal/identity"
-	"sesame/internal/mail"
-	"sesame/locales"
+	"sesame/internal/mail/delivery"
+	"sesame/internal/mail/mailtest"
+	"sesame/internal/mail/outbox"
 )
 
-// composer is a Composer as main builds one.
-var composer = &mail.Composer{
-	Locales:  locales.Must(),
-	School:   "Collège Jean Moulin",
-	BaseURL:  "https://parents.college-exemple.fr/",
-	MailFrom: "sesame@college-exemple.fr",
-	ReplyTo:  "secretariat@college-exemple.fr",
-	Location: time.UTC,
-	Now:      func() time.Time { return time.Date(2025, 11, 26, 14, 5, 0, 0, time.UTC) },
-}
+// composer is configured like a school's.
+var composer = mailtest.Composer(mailtest.NewClock())
 
-// checkNames is the property: once identity accepts a last and a first
-// name, the "password changed" e-mail to that parent composes, writes,
-// and its To header reads back, with net/mail, as the parent's name and
-// address. Names identity refuses are not checked (they never reach an
-// account); ok reports whether the names were checked.
-func checkNames(t *testing.T, last, first string) (ok bool) {
-	t.Helper()
+// accepted returns the e-mail a parent with these names gets when their
+// password changes, when identity accepts both names.
+func accepted(last, first string) (outbox.Message, bool) {
 	a := account.Account{Email: "marie.dupont@exemple.fr"}
 	var err error
 	if a.LastName, err = identity.NormalizeName(last); err != nil {
-		return false
+		return outbox.Message{}, false
 	}
 	if a.FirstName, err = identity.NormalizeName(first); err != nil {
+		return outbox.Message{}, false
+	}
+	return outbox.Message{Kind: outbox.KindPasswordChanged, To: a.Email, Lang: "fr", Name: a.Name(),
+		Identifiers: []string{"dupont.marie"}, Created: composer.Now()}, true
+}
+
+// checkReadBack requires the written message data to parse, with a To
+// header that net/mail reads back as m's name and address.
+func checkReadBack(t *testing.T, m outbox.Message, data []byte) {
+	t.Helper()
+	parsed, err := netmail.ReadMessage(bytes.NewReader(data))
+	if err != nil {
+		t.Errorf("name %q: the written message does not parse: %v", m.Name, err)
+		return
+	}
+	to, err := parsed.Header.AddressList("To")
+	if want := []*netmail.Address{{Name: m.Name, Address: m.To}}; err != nil || !reflect.DeepEqual(to, want) {
+		t.Errorf("name %q: To header %q reads back as %v, %v; want %v", m.Name, parsed.Header.Get("To"), to, err, want[0])
+	}
+}
+
+// checkNames is the property: once identity accepts a last and a first
+// name, the e-mail to that parent composes, writes, and reads back with
+// the parent's name and address. It reports whether identity accepted
+// the names (those it refuses never reach an account).
+func checkNames(t *testing.T, last, first string) bool {
+	t.Helper()
+	m, ok := accepted(last, first)
+	if !ok {
 		return false
 	}
-	m := mail.Message{Kind: mail.KindPasswordChanged, To: a.Email, Lang: "fr", Name: a.Name(),
-		Identifiers: []string{"dupont.marie"}, Created: composer.Now()}
 	msg, err := composer.Compose(m)
 	if err != nil {
-		t.Errorf("names %q, %q: Compose: %v", a.LastName, a.FirstName, err)
+		t.Errorf("name %q: Compose: %v", m.Name, err)
 		return true
 	}
 	var buf bytes.Buffer
 	if _, err := msg.WriteTo(&buf); err != nil {
-		t.Errorf("names %q, %q: WriteTo: %v", a.LastName, a.FirstName, err)
+		t.Errorf("name %q: WriteTo: %v", m.Name, err)
 		return true
 	}
-	parsed, err := netmail.ReadMessage(&buf)
-	if err != nil {
-		t.Errorf("names %q, %q: the written message does not parse: %v", a.LastName, a.FirstName, err)
-		return true
-	}
-	to, err := parsed.Header.AddressList("To")
-	want := []*netmail.Address{{Name: a.Name(), Address: a.Email}}
-	if err != nil || !reflect.DeepEqual(to, want) {
-		t.Errorf("names %q, %q: To header %q reads back as %v, %v; want %v",
-			a.LastName, a.FirstName, parsed.Header.Get("To"), to, err, want[0])
-	}
+	checkReadBack(t, m, buf.Bytes())
 	return true
 }
 
+// TestNamesCompose sends the table's e-mails through a real SMTP
+// conversation and reads them as the server received them.
 func TestNamesCompose(t *testing.T) {
-	for _, n := range [][2]string{
-		{`Mimi"`, "Marie"}, // refused by identity, so never mailed
+	names := [][2]string{
 		{"Dupont", "Marie"},
 		{"O'Brien", "Seán"},
 		{"N’Diaye", "Aïssatou"},
@@ -89,8 +99,40 @@ func TestNamesCompose(t *testing.T) {
 		{"🙂", "Zoé"},
 		{"Dupont:", "Marie."},
 		{"[Dupont]", "{Marie}"},
-	} {
-		checkNames(t, n[0], n[1])
+	}
+	var sent []outbox.Message
+	var msgs []*gomail.Msg
+	for _, n := range names {
+		m, ok := accepted(n[0], n[1])
+		if !ok {
+			t.Fatalf("identity refuses %q, %q", n[0], n[1])
+		}
+		msg, err := composer.Compose(m)
+		if err != nil {
+			t.Errorf("name %q: Compose: %v", m.Name, err)
+			continue
+		}
+		sent, msgs = append(sent, m), append(msgs, msg)
+	}
+	if _, ok := accepted(`Mimi"`, "Marie"); ok {
+		t.Errorf(`identity accepts the last name Mimi", which no school writes`)
+	}
+	srv := mailtest.NewServer(t)
+	sender := delivery.NewSender(delivery.SMTPConfig{Host: srv.Host(), Port: srv.Port(), TLS: delivery.TLSNone, Timeout: 5 * time.Second})
+	for i, err := range sender.Send(context.Background(), msgs) {
+		if err != nil {
+			t.Errorf("name %q: Send: %v", sent[i].Name, err)
+		}
+	}
+	got := srv.Received()
+	if len(got) != len(sent) {
+		t.Fatalf("the server received %d messages, want %d", len(got), len(sent))
+	}
+	for i, r := range got {
+		if !reflect.DeepEqual(r.To, []string{sent[i].To}) {
+			t.Errorf("name %q: envelope recipients %q", sent[i].Name, r.To)
+		}
+		checkReadBack(t, sent[i], r.Data)
 	}
 }
 
@@ -99,7 +141,7 @@ func TestNamesCompose(t *testing.T) {
 // quotes what needs quoting, not by pasting the name between quotes.
 func TestUnbalancedQuoteComposes(t *testing.T) {
 	for _, name := range []string{`Marie Mimi"`, `"`, `Marie \`, `a" <evil@exemple.fr>, "b`} {
-		m := mail.Message{Kind: mail.KindPasswordChanged, To: "marie@exemple.fr", Lang: "fr", Name: name}
+		m := outbox.Message{Kind: outbox.KindPasswordChanged, To: "marie@exemple.fr", Lang: "fr", Name: name}
 		msg, err := composer.Compose(m)
 		if err != nil {
 			t.Errorf("Compose with name %q: %v", name, err)
