@@ -21,5 +21,6 @@ run handlers FuzzForms
 run internal/recovery FuzzNormalizeCode
 run internal/policy FuzzCheck
 run internal/importcsv FuzzParse
-run internal/importcsv FuzzGenerateIdentifier
+run internal/identity FuzzGenerateIdentifier
+run internal/identity FuzzSameVerdictEverywhere
 echo "corpora:"; find . -path ./node_modules -prune -o -type d -path '*testdata/fuzz/*' -print | while read -r d; do echo "  $d $(ls "$d" | wc -l)"; done
