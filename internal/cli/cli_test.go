@@ -127,7 +127,7 @@ func TestAdminSocketSameOutput(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	s, _ := newServices(st, defaultServeConfig(), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	s := testServices(t, st)
 	admin, err := listenAdmin(data, s)
 	if err != nil {
 		t.Fatal(err)
@@ -152,6 +152,16 @@ func TestAdminSocketSameOutput(t *testing.T) {
 	if code != 1 || !strings.Contains(out, "in use by another") || time.Since(start) > 3*time.Second {
 		t.Fatalf("locked file: %d %s", code, out)
 	}
+}
+
+// testServices are the services the admin commands run on st.
+func testServices(t *testing.T, st *store.Store) *services {
+	t.Helper()
+	c, err := envServiceConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return newServices(st, c, slog.New(slog.NewTextHandler(io.Discard, nil)))
 }
 
 func TestServeRefusesBadOptions(t *testing.T) {
@@ -193,7 +203,7 @@ func TestBackupAndAudit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, _ := newServices(st, defaultServeConfig(), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	s := testServices(t, st)
 	admin, err := listenAdmin(data, s)
 	if err != nil {
 		t.Fatal(err)
