@@ -29,8 +29,8 @@ import (
 var bin string
 
 func TestMain(m *testing.M) {
-	// The tests mostly wait on child processes (a retry due in 10 s, a
-	// slow SMTP server), so they run together rather than GOMAXPROCS at
+	// The tests mostly wait on child processes (a mail retry, a slow
+	// SMTP server), so they run together rather than GOMAXPROCS at
 	// a time, unless -parallel says otherwise.
 	flag.Parse()
 	set := false
