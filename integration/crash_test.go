@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -135,7 +136,9 @@ func TestSIGKILLUnderLoadKeepsAcknowledgedPasswords(t *testing.T) {
 		for acks.Load() < 3 && time.Now().Before(deadline) {
 			time.Sleep(20 * time.Millisecond)
 		}
-		time.Sleep(time.Duration(rand.IntN(1200)) * time.Millisecond)
+		delay := killDelay(t)
+		t.Logf("round %d: killing %s after three acknowledged changes (replay with %s=%s)", round, delay, crashDelayEnv, delay)
+		time.Sleep(delay)
 		srv.kill()
 		cancel()
 		wg.Wait()
@@ -184,6 +187,25 @@ func TestSIGKILLUnderLoadKeepsAcknowledgedPasswords(t *testing.T) {
 		t.Errorf("accounts list after the kills:\n%s", out)
 	}
 	t.Logf("%d acknowledged changes over %d kills, all kept", totalAcked, rounds)
+}
+
+// crashDelayEnv names the variable that replays a kill delay the test
+// logged, e.g. SESAME_CRASH_DELAY=734ms.
+const crashDelayEnv = "SESAME_CRASH_DELAY"
+
+// killDelay is how long to let the load run before the kill: random
+// below 1.2 s, or the duration in SESAME_CRASH_DELAY.
+func killDelay(t *testing.T) time.Duration {
+	t.Helper()
+	v := os.Getenv(crashDelayEnv)
+	if v == "" {
+		return time.Duration(rand.IntN(1200)) * time.Millisecond
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		t.Fatalf("%s=%q: want a duration such as 734ms", crashDelayEnv, v)
+	}
+	return d
 }
 
 // verifyPassword checks, after a restart, that a's last acknowledged

@@ -29,8 +29,8 @@ import (
 var bin string
 
 func TestMain(m *testing.M) {
-	// The tests mostly wait on child processes (a retry due in 10 s, a
-	// slow SMTP server), so they run together rather than GOMAXPROCS at
+	// The tests mostly wait on child processes (a mail retry, a slow
+	// SMTP server), so they run together rather than GOMAXPROCS at
 	// a time, unless -parallel says otherwise.
 	flag.Parse()
 	set := false
@@ -252,6 +252,7 @@ type sesame struct {
 	mu   sync.Mutex
 	cmd  *exec.Cmd
 	done chan struct{}
+	exit error // cmd.Wait's result, once done is closed
 }
 
 // newSesame prepares a server on data and a free port; nothing runs yet.
@@ -326,6 +327,9 @@ func (s *sesame) startOnce() error {
 	go func() {
 		err := cmd.Wait()
 		fmt.Fprintf(s.log, "=== exit: %v\n", err)
+		s.mu.Lock()
+		s.exit = err
+		s.mu.Unlock()
 		close(done)
 	}()
 
@@ -369,6 +373,43 @@ func (s *sesame) kill() {
 	}
 	_ = cmd.Process.Signal(syscall.SIGKILL)
 	<-done
+}
+
+// stop sends SIGTERM and waits for the process to exit, at most
+// timeout (then it is killed and the test fails). It returns the exit
+// status and how long the process took to exit.
+func (s *sesame) stop(timeout time.Duration) (int, time.Duration) {
+	t := s.t
+	t.Helper()
+	s.mu.Lock()
+	cmd, done := s.cmd, s.done
+	s.mu.Unlock()
+	if cmd == nil {
+		t.Fatal("sesame: stop with no process running")
+	}
+	start := time.Now()
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-done:
+	case <-time.After(timeout):
+		s.kill()
+		t.Fatalf("sesame still running %s after SIGTERM", timeout)
+	}
+	took := time.Since(start)
+	s.mu.Lock()
+	s.cmd, s.done = nil, nil
+	err := s.exit
+	s.mu.Unlock()
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		return ee.ExitCode(), took
+	case err != nil:
+		t.Fatalf("sesame: %v", err)
+	}
+	return 0, took
 }
 
 // browser is one parent's browser: a cookie jar, no redirect following.

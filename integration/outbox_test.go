@@ -10,6 +10,11 @@ import (
 	"time"
 )
 
+// fastRetry makes the first retry of a deferred message due after
+// 200 ms instead of 10 s, so the tests that wait on a retry do not wait
+// on the real backoff.
+var fastRetry = []string{"--mail-retry", "200ms"}
+
 // checkDeliveries checks that each address in emails received its
 // recovery code (exactly once when exactlyOnce, else at least once) and
 // that no one else received anything. It returns how many deliveries
@@ -50,7 +55,7 @@ func TestOutboxSurvivesSIGKILLWhileSMTPDown(t *testing.T) {
 	const n = 10
 	data := filepath.Join(t.TempDir(), "sesame.db")
 	sk := newSink(t) // down for now
-	srv := newSesame(t, data)
+	srv := newSesame(t, data, fastRetry...)
 	srv.smtpPort = sk.port
 	srv.start()
 	_, emails := importAccounts(t, data, "absent", n)
@@ -79,8 +84,9 @@ func TestOutboxSurvivesSIGKILLWhileSMTPDown(t *testing.T) {
 	sk.up()
 	srv.start()
 	start := time.Now()
-	// Messages already tried wait for their retry: 10 s ±20 % after the
-	// failure, checked every 3 s, so up to ~15 s.
+	// Messages already tried wait for their retry, due a few hundred
+	// milliseconds after their last failure with fastRetry, and the
+	// worker looks every 3 s: a few seconds at most.
 	waitFor(t, 30*time.Second, "every message delivered and marked sent", func() bool {
 		return sk.count() >= n && mailQueue(t, data).Pending == 0
 	})
@@ -114,7 +120,7 @@ func TestOutboxRetriesWhenSMTPComesUp(t *testing.T) {
 	t.Parallel()
 	data := filepath.Join(t.TempDir(), "sesame.db")
 	sk := newSink(t)
-	srv := newSesame(t, data)
+	srv := newSesame(t, data, fastRetry...)
 	srv.smtpPort = sk.port
 	srv.start()
 	_, emails := importAccounts(t, data, "retry", 1)
@@ -129,8 +135,8 @@ func TestOutboxRetriesWhenSMTPComesUp(t *testing.T) {
 	}
 	sk.up()
 	start := time.Now()
-	// The first retry comes 10 s ±20 % after the failure, and the worker
-	// looks every 3 s: at most ~15 s.
+	// The first retry comes 200 ms ±20 % after the failure, and the
+	// worker looks every 3 s: at most ~3.5 s.
 	waitFor(t, 25*time.Second, "the retry to deliver", func() bool {
 		return sk.count() >= 1 && mailQueue(t, data).Pending == 0
 	})

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"sync"
 	"time"
 
 	"sesame/internal/store"
@@ -41,6 +42,14 @@ func socketPath(data string) string { return data + ".sock" }
 type adminServer struct {
 	ln   net.Listener
 	path string
+	s    *services
+	// wg counts the accept loop and each connection's handler, so Close
+	// returns only once no command can still touch the store.
+	wg sync.WaitGroup
+
+	mu      sync.Mutex
+	closing bool
+	reading map[net.Conn]bool // connections whose request is not read yet
 }
 
 func listenAdmin(data string, s *services) (*adminServer, error) {
@@ -63,35 +72,80 @@ func listenAdmin(data string, s *services) (*adminServer, error) {
 		ln.Close()
 		return nil, err
 	}
-	a := &adminServer{ln: ln, path: path}
-	go a.serve(s)
+	a := &adminServer{ln: ln, path: path, s: s, reading: map[net.Conn]bool{}}
+	a.wg.Go(a.serve)
 	return a, nil
 }
 
-func (a *adminServer) serve(s *services) {
+func (a *adminServer) serve() {
 	for {
 		conn, err := a.ln.Accept()
 		if err != nil {
 			return
 		}
-		go func() {
-			defer conn.Close()
-			conn.SetDeadline(time.Now().Add(5 * time.Minute))
-			var req adminRequest
-			if err := json.NewDecoder(io.LimitReader(conn, maxAdminRequest)).Decode(&req); err != nil {
-				json.NewEncoder(conn).Encode(adminResponse{Output: "sesame: unreadable admin request\n", Code: 2})
-				return
-			}
-			var out bytes.Buffer
-			code := execAdmin(s, req, &out)
-			json.NewEncoder(conn).Encode(adminResponse{Output: out.String(), Code: code})
-		}()
+		a.wg.Go(func() { a.handle(conn) })
 	}
 }
 
-// Close stops answering and removes the socket file.
+func (a *adminServer) handle(conn net.Conn) {
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(5 * time.Minute))
+	var req adminRequest
+	err := errAdminClosing
+	if a.startReading(conn) {
+		err = json.NewDecoder(io.LimitReader(conn, maxAdminRequest)).Decode(&req)
+		a.doneReading(conn)
+	}
+	if err != nil {
+		resp := adminResponse{Output: "sesame: unreadable admin request\n", Code: 2}
+		if a.isClosing() {
+			resp = adminResponse{Output: "sesame: the server is stopping; try again in a moment\n", Code: 1}
+		}
+		json.NewEncoder(conn).Encode(resp)
+		return
+	}
+	var out bytes.Buffer
+	code := execAdmin(a.s, req, &out)
+	json.NewEncoder(conn).Encode(adminResponse{Output: out.String(), Code: code})
+}
+
+var errAdminClosing = errors.New("admin socket closing")
+
+// startReading records that conn's request is being read, so Close can
+// interrupt the read; false once Close has begun.
+func (a *adminServer) startReading(conn net.Conn) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.closing {
+		return false
+	}
+	a.reading[conn] = true
+	return true
+}
+
+func (a *adminServer) doneReading(conn net.Conn) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	delete(a.reading, conn)
+}
+
+func (a *adminServer) isClosing() bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.closing
+}
+
+// Close stops answering, interrupts the requests still being read, waits
+// for the commands already running, and removes the socket file.
 func (a *adminServer) Close() error {
 	err := a.ln.Close()
+	a.mu.Lock()
+	a.closing = true
+	for conn := range a.reading {
+		conn.SetReadDeadline(time.Now())
+	}
+	a.mu.Unlock()
+	a.wg.Wait()
 	os.Remove(a.path)
 	return err
 }
@@ -113,6 +167,11 @@ func runAdmin(data string, req adminRequest, stdout, stderr io.Writer) int {
 		io.WriteString(stdout, resp.Output)
 		return resp.Code
 	}
+	c, err := envServiceConfig()
+	if err != nil {
+		fmt.Fprintln(stderr, "sesame:", err)
+		return 2
+	}
 	st, err := store.Open(data, time.Second)
 	if errors.Is(err, store.ErrLocked) {
 		fmt.Fprintf(stderr, "sesame: %v\n(no admin socket answered at %s)\n", err, socketPath(data))
@@ -123,20 +182,6 @@ func runAdmin(data string, req adminRequest, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer st.Close()
-	c := defaultServeConfig()
-	s, err := newServices(st, c, slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
-	if err != nil {
-		fmt.Fprintln(stderr, "sesame:", err)
-		return 1
-	}
+	s := newServices(st, c, slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	return execAdmin(s, req, stdout)
-}
-
-// defaultServeConfig is the configuration the offline admin commands use:
-// the defaults, overridden by the same SESAME_* environment variables
-// the server reads.
-func defaultServeConfig() *serveConfig {
-	fs, c := serveFlags(io.Discard)
-	_ = parse(fs.FlagSet, nil)
-	return c
 }

@@ -2,9 +2,11 @@ package cli
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -127,7 +129,7 @@ func TestAdminSocketSameOutput(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	s, _ := newServices(st, defaultServeConfig(), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	s := testServices(t, st)
 	admin, err := listenAdmin(data, s)
 	if err != nil {
 		t.Fatal(err)
@@ -154,6 +156,16 @@ func TestAdminSocketSameOutput(t *testing.T) {
 	}
 }
 
+// testServices are the services the admin commands run on st.
+func testServices(t *testing.T, st *store.Store) *services {
+	t.Helper()
+	c, err := envServiceConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return newServices(st, c, slog.New(slog.NewTextHandler(io.Discard, nil)))
+}
+
 func TestServeRefusesBadOptions(t *testing.T) {
 	for _, c := range []struct {
 		args []string
@@ -166,19 +178,54 @@ func TestServeRefusesBadOptions(t *testing.T) {
 		{[]string{"serve", "--school", "a\nb"}, "--school"},
 		{[]string{"serve", "--password-min", "4"}, "--password-min"},
 		{[]string{"serve", "--log-level", "loud"}, "--log-level"},
+		{[]string{"serve", "--data", ""}, "--data"},
+		{[]string{"serve", "--secretariat-hours", strings.Repeat("h", 101)}, "--secretariat-hours"},
+		{[]string{"serve", "--password-max", "7"}, "--password-min"},
+		{[]string{"serve", "--hash-concurrency", "65"}, "--hash-concurrency"},
+		{[]string{"serve", "--code-ttl", "25h"}, "--code-ttl"},
+		{[]string{"serve", "--smtp-tls", "sometimes"}, "--smtp-tls"},
+		{[]string{"serve", "--smtp-url", "ftp://smtp.ecole.fr"}, "--smtp-url"},
+		{[]string{"serve", "--smtp-url", "smtp://u@smtp.ecole.fr", "--smtp-password-file", "/nonexistent/pw"}, "--smtp-password-file"},
+		{[]string{"serve", "--outbox-retention", "1m"}, "--outbox-retention"},
+		{[]string{"serve", "--mail-retry", "0s"}, "--mail-retry"},
+		{[]string{"serve", "--mail-retry", "1h"}, "--mail-retry"},
+		{[]string{"serve", "--mail-from", "pas une adresse"}, "--mail-from"},
+		{[]string{"serve", "--trusted-proxy", "10.0.0.0/33"}, "--trusted-proxy"},
+		{[]string{"serve", "--tls-cert", "cert.pem"}, "--tls-cert"},
+		{[]string{"serve", "--tls-cert", "/nonexistent/cert.pem", "--tls-key", "/nonexistent/key.pem"}, "--tls-cert"},
+		{[]string{"serve", "--pprof", "0.0.0.0:6060"}, "--pprof"},
+		{[]string{"serve", "--rate-limits", "maybe"}, "--rate-limits"},
+		{[]string{"serve", "now"}, "unexpected argument"},
 	} {
 		out, code := run(t, "", c.args...)
 		if code != 2 || !strings.Contains(out, c.want) {
 			t.Errorf("%v: %d %s", c.args, code, out)
 		}
 	}
-	t.Setenv("SESAME_LANG", "de")
-	out, code := run(t, "", "serve")
-	if code != 2 || !strings.Contains(out, "--lang") {
-		t.Errorf("SESAME_LANG=de: %d %s", code, out)
+	for _, c := range []struct{ env, value, want string }{
+		{"SESAME_LANG", "de", "--lang"},
+		{"SESAME_MAIL_RETRY", "soon", "SESAME_MAIL_RETRY"},
+		{"SESAME_MAIL_RETRY", "50ms", "--mail-retry"},
+	} {
+		t.Run(c.env+"="+c.value, func(t *testing.T) {
+			t.Setenv(c.env, c.value)
+			out, code := run(t, "", "serve")
+			if code != 2 || !strings.Contains(out, c.want) {
+				t.Errorf("%d %s", code, out)
+			}
+		})
 	}
-	out, code = run(t, "", "serve", "--help")
-	if code != 0 || !strings.Contains(out, "SESAME_BASE_URL") || !strings.Contains(out, "--secretariat-hours") {
+	// The admin commands run on the file read the same variables.
+	t.Run("accounts list with SESAME_PASSWORD_MIN=4", func(t *testing.T) {
+		t.Setenv("SESAME_PASSWORD_MIN", "4")
+		out, code := run(t, "", "accounts", "--data", filepath.Join(t.TempDir(), "s.db"), "list")
+		if code != 2 || !strings.Contains(out, "--password-min") {
+			t.Errorf("%d %s", code, out)
+		}
+	})
+	out, code := run(t, "", "serve", "--help")
+	if code != 0 || !strings.Contains(out, "SESAME_BASE_URL") || !strings.Contains(out, "--secretariat-hours") ||
+		!strings.Contains(out, "--mail-retry  [SESAME_MAIL_RETRY] (default \"10s\")") {
 		t.Errorf("serve --help: %d %s", code, out)
 	}
 }
@@ -193,7 +240,7 @@ func TestBackupAndAudit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, _ := newServices(st, defaultServeConfig(), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	s := testServices(t, st)
 	admin, err := listenAdmin(data, s)
 	if err != nil {
 		t.Fatal(err)
@@ -216,5 +263,57 @@ func TestBackupAndAudit(t *testing.T) {
 	out, code = run(t, "", "accounts", "--data", copyPath, "show", "dupont.marie")
 	if code != 0 || !strings.Contains(out, "disabled") {
 		t.Fatalf("restored copy: %d %s", code, out)
+	}
+}
+
+// Closing the admin socket does not wait five minutes for a client that
+// connected and sent nothing: it is told the server is stopping.
+func TestAdminCloseInterruptsIdleClient(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "s.db")
+	st, err := store.Open(data, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	admin, err := listenAdmin(data, testServices(t, st))
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := net.Dial("unix", socketPath(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	// The request has begun: a first byte, then nothing.
+	if _, err := conn.Write([]byte("{")); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		admin.mu.Lock()
+		n := len(admin.reading)
+		admin.mu.Unlock()
+		if n == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the admin server never started reading the request")
+		}
+	}
+	closed := make(chan struct{})
+	go func() { admin.Close(); close(closed) }()
+	select {
+	case <-closed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close still waiting for an idle client after 10 s")
+	}
+	var resp adminResponse
+	if err := json.NewDecoder(conn).Decode(&resp); err != nil {
+		t.Fatal(err)
+	}
+	if resp.Code != 1 || !strings.Contains(resp.Output, "stopping") {
+		t.Errorf("answer to the interrupted client: %+v", resp)
+	}
+	if _, err := os.Stat(socketPath(data)); !os.IsNotExist(err) {
+		t.Errorf("socket file left behind: %v", err)
 	}
 }

@@ -44,7 +44,7 @@ func runMail(args []string, stdout, stderr io.Writer) int {
 }
 
 func runMailTest(args []string, stdout, stderr io.Writer) int {
-	fs, c := serveFlags(stderr)
+	fs, o := serveFlags(stderr)
 	to := fs.String("to", "", "the address to send the test e-mail to")
 	if err := parse(fs.FlagSet, args); err != nil {
 		return usageExit(err, stderr)
@@ -53,23 +53,23 @@ func runMailTest(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "sesame mail test: give --to ADDRESS")
 		return 2
 	}
-	if c.SMTPURL == "" {
+	if o.SMTPURL == "" {
 		fmt.Fprintln(stderr, "sesame mail test: no SMTP server configured: give --smtp-url (or SESAME_SMTP_URL)")
 		return 2
 	}
-	if err := c.validate(); err != nil {
+	c, err := parseServeConfig(*o)
+	if err != nil {
 		fmt.Fprintln(stderr, "sesame mail test:", err)
 		return 2
 	}
-	cfg, _ := c.smtpConfig()
 	now := time.Now()
 	msg, err := c.composer().Compose(outbox.NewPending(outbox.Message{ID: "test", Kind: outbox.KindTest, To: *to, Lang: c.Lang}, now))
 	if err != nil {
 		fmt.Fprintln(stderr, "sesame mail test:", err)
 		return 2
 	}
-	fmt.Fprintf(stdout, "Sending a test e-mail to %s through %s …\n", *to, cfg.String())
-	res := delivery.Probe(context.Background(), cfg, msg)
+	fmt.Fprintf(stdout, "Sending a test e-mail to %s through %s …\n", *to, c.SMTP.String())
+	res := delivery.Probe(context.Background(), *c.SMTP, msg)
 	fmt.Fprintf(stdout, "%s: %s\n", res.Verdict, res.Sentence)
 	if res.Answer != "" {
 		fmt.Fprintf(stdout, "server answered: %s\n", res.Answer)

@@ -276,7 +276,8 @@ func (s *Sender) Send(ctx context.Context, msgs []*gomail.Msg) []error {
 // SendEach is Send calling accepted(i) as soon as the server has accepted
 // message i, before the next one goes: the worker records it as sent at
 // once, so a crash in the middle of a batch re-sends at most the message
-// that was in flight.
+// that was in flight. Once ctx is done, the messages not yet begun are
+// left unsent.
 func (s *Sender) SendEach(ctx context.Context, msgs []*gomail.Msg, accepted func(int)) []error {
 	results := make([]error, len(msgs))
 	if len(msgs) == 0 {
@@ -298,6 +299,12 @@ func (s *Sender) SendEach(ctx context.Context, msgs []*gomail.Msg, accepted func
 		for i, msg := range msgs {
 			if msg == nil {
 				continue
+			}
+			if err := ctx.Err(); err != nil {
+				// Stopping: never in the middle of a message, so the
+				// one before was accepted or refused for certain.
+				batchErr = err
+				break
 			}
 			if err := client.SendWithSMTPClient(conn, msg); err != nil && !msg.HasSendError() {
 				// The connection itself failed: the rest cannot go.

@@ -261,6 +261,11 @@ func (w *Worker) runOnce(ctx context.Context) (processed, sent int, err error) {
 			w.logger().Info("mail sent", w.attrs(*m, "answer", scrub(*m, msgs[i].ServerResponse()))...)
 			continue
 		}
+		if ctx.Err() != nil && !msgs[i].HasSendError() {
+			// The server is stopping and the message was not handed
+			// over: it stays due, untouched, for the next start.
+			continue
+		}
 		original := *m
 		answer := scrub(original, res.Error())
 		var de *DeliveryError

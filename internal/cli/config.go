@@ -1,0 +1,387 @@
+package cli
+
+import (
+	"crypto/tls"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"sesame/internal/identity"
+	"sesame/internal/mail"
+	"sesame/internal/mail/delivery"
+	"sesame/internal/policy"
+	"sesame/internal/recovery"
+	"sesame/locales"
+	"sesame/views"
+)
+
+// serveOptions is what the command line and the SESAME_* environment
+// say for `sesame serve`, as the flag package reads it: text, numbers
+// and durations, checked by nothing yet. parseServeConfig turns it into
+// a serveConfig.
+type serveOptions struct {
+	Addr, Data, BaseURL, School, Lang  string
+	Phone, Email, Hours                string
+	Demo                               bool
+	PasswordMin, PasswordMax           int
+	HashConcurrency                    int
+	LogLevel                           string
+	CodeTTL                            time.Duration
+	SMTPURL, SMTPTLS, SMTPPasswordFile string
+	MailFrom, MailReplyTo              string
+	Retention, MailRetry               time.Duration
+	TrustedProxy, TLSCert, TLSKey      string
+	Pprof                              string
+	RateLimits                         string
+}
+
+// defaultMailRetry is the first retry delay of a deferred e-mail; later
+// ones double, up to 15 minutes.
+const defaultMailRetry = 10 * time.Second
+
+func serveFlags(out io.Writer) (*flagSetWith, *serveOptions) {
+	o := &serveOptions{}
+	fs := newFlagSet("sesame serve [options]", "Runs the Espace Parents: the login page and password recovery, for parents' browsers.", out)
+	fs.StringVar(&o.Addr, "addr", ":8080", "address and port to listen on, e.g. :8080 or 127.0.0.1:8080")
+	dataFlag(fs, &o.Data)
+	fs.StringVar(&o.BaseURL, "base-url", "", "the address parents type to reach the portal, e.g. https://parents.ecole.fr; every link in e-mails is built from it (default http://localhost:PORT)")
+	fs.StringVar(&o.School, "school", "", "the school's name, shown on every page and in e-mails")
+	fs.StringVar(&o.Phone, "secretariat-phone", "", "the school office's phone number, shown wherever a parent may be stuck")
+	fs.StringVar(&o.Email, "secretariat-email", "", "the school office's e-mail address, shown with the phone number")
+	fs.StringVar(&o.Hours, "secretariat-hours", "", "the school office's opening hours, e.g. \"lundi-vendredi 8h-17h\"")
+	fs.StringVar(&o.Lang, "lang", "fr", "language for browsers that ask for neither French nor English: fr or en")
+	fs.BoolVar(&o.Demo, "demo", false, "demonstration mode: adds a demo parent (see README) and shows a banner; never on a real school's portal")
+	fs.IntVar(&o.PasswordMin, "password-min", policy.DefaultMinLen, "minimum password length in characters")
+	fs.IntVar(&o.PasswordMax, "password-max", policy.DefaultMaxLen, "maximum password length in characters")
+	fs.IntVar(&o.HashConcurrency, "hash-concurrency", 0, "how many password hashes may run at once (each takes ~19 MiB); 0 means one per CPU")
+	fs.StringVar(&o.LogLevel, "log-level", "info", "how much to log: debug, info, warn or error")
+	fs.StringVar(&o.SMTPURL, "smtp-url", "", "the school's SMTP server: smtp://user@host:587 (STARTTLS) or smtps://user@host:465 (TLS); without it, e-mails wait in the outbox")
+	fs.StringVar(&o.SMTPTLS, "smtp-tls", "mandatory", "mandatory (never send in clear), opportunistic, or none (plain SMTP, only for a trusted relay on the same network)")
+	fs.StringVar(&o.SMTPPasswordFile, "smtp-password-file", "", "a file holding the SMTP password (or set SESAME_SMTP_PASSWORD), so it never appears in the command line")
+	fs.StringVar(&o.MailFrom, "mail-from", "", "the e-mails' sender, e.g. \"Espace Parents <no-reply@ecole.fr>\" (default no-reply@ the base URL's host)")
+	fs.StringVar(&o.MailReplyTo, "mail-reply-to", "", "where parents' replies go, e.g. the school office's address")
+	fs.DurationVar(&o.Retention, "outbox-retention", 30*24*time.Hour, "how long sent and failed e-mails stay listed in `sesame mail queue` (without their codes)")
+	fs.DurationVar(&o.MailRetry, "mail-retry", defaultMailRetry, "how long an e-mail the SMTP server did not take waits before its first retry; each later retry waits twice as long, up to 15m")
+	fs.StringVar(&o.TrustedProxy, "trusted-proxy", "", "reverse proxies (nginx, Caddy, IIS) whose X-Forwarded-For is believed, as comma-separated addresses or CIDRs, e.g. 127.0.0.1,10.0.0.0/8")
+	fs.StringVar(&o.TLSCert, "tls-cert", "", "serve https directly with this certificate file (PEM, full chain); needs --tls-key")
+	fs.StringVar(&o.TLSKey, "tls-key", "", "the private key file (PEM) of --tls-cert")
+	fs.StringVar(&o.Pprof, "pprof", "", "serve Go's profiler on this loopback address, e.g. 127.0.0.1:6060 (off by default; for performance work)")
+	fs.StringVar(&o.RateLimits, "rate-limits", "on", "on: slow down repeated logins and recoveries per client address, identifier and e-mail; off: only for load tests on loopback (the per-address code limits in the data file stay)")
+	fs.DurationVar(&o.CodeTTL, "code-ttl", recovery.DefaultConfig.CodeTTL, "how long a security code stays valid, e.g. 30m (tests use a few seconds)")
+	return &flagSetWith{fs}, o
+}
+
+// serveConfig is `sesame serve`'s configuration, parsed and checked
+// once by parseServeConfig: whoever holds one may use every field
+// without checking it again.
+type serveConfig struct {
+	// Addr is the HOST:PORT to listen on.
+	Addr string
+	// Data is the data file's path.
+	Data string
+	// BaseURL is the address parents type, without a trailing slash.
+	BaseURL *url.URL
+	// Lang is the default language, fr or en.
+	Lang string
+	// Secretariat is how parents reach the school office; each field is
+	// one line, Email a valid address when set.
+	Secretariat views.Secretariat
+	// Demo adds the demo parent and the banner.
+	Demo bool
+	// Services is what the account and recovery services need.
+	Services serviceConfig
+	// LogLevel is the least severe level logged.
+	LogLevel slog.Level
+	// SMTP is the school's server with its password; nil when
+	// --smtp-url is not given.
+	SMTP *delivery.SMTPConfig
+	// MailFrom and MailReplyTo are the e-mails' sender and reply
+	// address; MailFrom defaults to no-reply@ the base URL's host.
+	MailFrom, MailReplyTo string
+	// Retention is how long sent and failed e-mails stay in the outbox.
+	Retention time.Duration
+	// MailRetry is the first retry delay of a deferred e-mail.
+	MailRetry time.Duration
+	// TrustedProxies are the peers whose X-Forwarded-For is believed.
+	TrustedProxies []*net.IPNet
+	// TLS serves https with the loaded certificate; nil serves http.
+	TLS *tls.Config
+	// Pprof is the loopback address of the profiler; empty: none.
+	Pprof string
+	// RateLimits is false only for load tests (--rate-limits off).
+	RateLimits bool
+}
+
+// serviceConfig is the part of the configuration the domain services
+// use, for the server and for the admin commands run on the file.
+type serviceConfig struct {
+	School          string
+	Policy          *policy.Policy
+	HashConcurrency int
+	CodeTTL         time.Duration
+}
+
+// parseServeConfig checks every option and returns them typed. The
+// first bad option ends it with an error naming that option. It reads
+// the SMTP password (SESAME_SMTP_PASSWORD, --smtp-password-file) and
+// the TLS certificate: nothing after it reads a file or the
+// environment for the configuration.
+func parseServeConfig(o serveOptions) (*serveConfig, error) {
+	c := &serveConfig{
+		Demo:        o.Demo,
+		MailReplyTo: o.MailReplyTo,
+		Secretariat: views.Secretariat{Phone: o.Phone, Email: o.Email, Hours: o.Hours},
+	}
+	for _, step := range []func(*serveOptions, *serveConfig) error{
+		parseListen, parsePortal, parseServices, parseMail, parseNetwork, parseLogLevel,
+	} {
+		if err := step(&o, c); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+// parseListen reads --addr, --data and --base-url, which defaults to
+// http://localhost and --addr's port.
+func parseListen(o *serveOptions, c *serveConfig) error {
+	if err := checkAddr(o.Addr); err != nil {
+		return err
+	}
+	if o.Data == "" {
+		return optionError("data", o.Data, "a file path is needed")
+	}
+	c.Addr, c.Data = o.Addr, o.Data
+	raw := o.BaseURL
+	if raw == "" {
+		_, port, _ := net.SplitHostPort(o.Addr)
+		raw = "http://localhost:" + port
+	}
+	u, err := parseBaseURL(raw)
+	c.BaseURL = u
+	return err
+}
+
+// parsePortal reads what the pages show: --lang, the school's name and
+// its office's contact details.
+func parsePortal(o *serveOptions, c *serveConfig) error {
+	if !locales.Valid(o.Lang) {
+		return optionError("lang", o.Lang, "must be fr or en")
+	}
+	c.Lang = o.Lang
+	for _, opt := range []struct{ name, value string }{
+		{"school", o.School}, {"secretariat-phone", o.Phone}, {"secretariat-email", o.Email}, {"secretariat-hours", o.Hours},
+	} {
+		if _, err := identity.CleanText(opt.value, 100); opt.value != "" && err != nil {
+			return optionError(opt.name, opt.value, "must be one line of at most 100 characters")
+		}
+	}
+	if o.Email != "" {
+		if _, err := identity.NormalizeEmail(o.Email); err != nil {
+			return optionError("secretariat-email", o.Email, "not an e-mail address")
+		}
+	}
+	return nil
+}
+
+// parseServices reads the password policy, --hash-concurrency and
+// --code-ttl.
+func parseServices(o *serveOptions, c *serveConfig) error {
+	sc, err := o.serviceConfig()
+	c.Services = sc
+	return err
+}
+
+func (o *serveOptions) serviceConfig() (serviceConfig, error) {
+	pol, err := policy.New(o.PasswordMin, o.PasswordMax)
+	if err != nil || o.PasswordMin < 8 {
+		return serviceConfig{}, optionError("password-min", fmt.Sprint(o.PasswordMin), "lengths must satisfy 8 <= min <= max")
+	}
+	if o.HashConcurrency < 0 || o.HashConcurrency > 64 {
+		return serviceConfig{}, optionError("hash-concurrency", fmt.Sprint(o.HashConcurrency), "must be from 0 to 64")
+	}
+	if err := checkDuration("code-ttl", o.CodeTTL, time.Second, 24*time.Hour); err != nil {
+		return serviceConfig{}, err
+	}
+	return serviceConfig{School: o.School, Policy: pol, HashConcurrency: o.HashConcurrency, CodeTTL: o.CodeTTL}, nil
+}
+
+// parseMail reads the SMTP server, the outbox's timings and the
+// e-mails' sender, and checks that a message can be composed with them.
+func parseMail(o *serveOptions, c *serveConfig) error {
+	switch o.SMTPTLS {
+	case "mandatory", "opportunistic", "none":
+	default:
+		return optionError("smtp-tls", o.SMTPTLS, "must be mandatory, opportunistic or none")
+	}
+	if o.SMTPURL != "" {
+		cfg, err := o.smtpConfig()
+		if err != nil {
+			return err
+		}
+		c.SMTP = &cfg
+	}
+	if err := checkDuration("outbox-retention", o.Retention, time.Hour, 10*365*24*time.Hour); err != nil {
+		return err
+	}
+	if err := checkDuration("mail-retry", o.MailRetry, 100*time.Millisecond, 15*time.Minute); err != nil {
+		return err
+	}
+	c.Retention, c.MailRetry = o.Retention, o.MailRetry
+	c.MailFrom = o.MailFrom
+	if c.MailFrom == "" {
+		c.MailFrom = "Sésame <no-reply@" + c.BaseURL.Hostname() + ">"
+	}
+	if err := c.composer().Validate(); err != nil {
+		return optionError("mail-from", c.MailFrom, err.Error())
+	}
+	return nil
+}
+
+// smtpConfig reads --smtp-url, --smtp-tls and the password from
+// --smtp-password-file or SESAME_SMTP_PASSWORD.
+func (o *serveOptions) smtpConfig() (delivery.SMTPConfig, error) {
+	cfg, err := delivery.ParseSMTPURL(o.SMTPURL, o.SMTPTLS)
+	if err != nil {
+		return cfg, optionError("smtp-url", redactURL(o.SMTPURL), err.Error())
+	}
+	if pw := os.Getenv("SESAME_SMTP_PASSWORD"); pw != "" {
+		cfg = cfg.WithPassword(pw)
+	}
+	if o.SMTPPasswordFile != "" {
+		b, err := os.ReadFile(o.SMTPPasswordFile)
+		if err != nil {
+			return cfg, optionError("smtp-password-file", o.SMTPPasswordFile, err.Error())
+		}
+		cfg = cfg.WithPassword(strings.TrimRight(string(b), "\r\n"))
+	}
+	return cfg, nil
+}
+
+// redactURL hides a password in an SMTP URL before it is printed.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}
+
+// parseNetwork reads the trusted proxies, the TLS certificate, the
+// profiler's address and --rate-limits.
+func parseNetwork(o *serveOptions, c *serveConfig) error {
+	proxies, err := parseProxies(o.TrustedProxy)
+	if err != nil {
+		return err
+	}
+	c.TrustedProxies = proxies
+	if c.TLS, err = loadTLS(o.TLSCert, o.TLSKey); err != nil {
+		return err
+	}
+	if o.Pprof != "" {
+		host, _, err := net.SplitHostPort(o.Pprof)
+		if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
+			return optionError("pprof", o.Pprof, "must be a loopback address and port, e.g. 127.0.0.1:6060")
+		}
+	}
+	c.Pprof = o.Pprof
+	if o.RateLimits != "on" && o.RateLimits != "off" {
+		return optionError("rate-limits", o.RateLimits, "must be on or off")
+	}
+	c.RateLimits = o.RateLimits == "on"
+	return nil
+}
+
+// parseProxies reads --trusted-proxy: addresses (a single host each) or
+// CIDRs, separated by commas.
+func parseProxies(v string) ([]*net.IPNet, error) {
+	if v == "" {
+		return nil, nil
+	}
+	var nets []*net.IPNet
+	for _, part := range strings.Split(v, ",") {
+		part = strings.TrimSpace(part)
+		if !strings.Contains(part, "/") {
+			if ip := net.ParseIP(part); ip != nil && ip.To4() != nil {
+				part += "/32"
+			} else {
+				part += "/128"
+			}
+		}
+		_, n, err := net.ParseCIDR(part)
+		if err != nil {
+			return nil, optionError("trusted-proxy", v, "expected addresses or CIDRs separated by commas, e.g. 127.0.0.1,10.0.0.0/8")
+		}
+		nets = append(nets, n)
+	}
+	return nets, nil
+}
+
+// loadTLS loads --tls-cert and --tls-key; neither gives nil (http).
+func loadTLS(certFile, keyFile string) (*tls.Config, error) {
+	if (certFile == "") != (keyFile == "") {
+		return nil, optionError("tls-cert", certFile, "--tls-cert and --tls-key go together")
+	}
+	if certFile == "" {
+		return nil, nil
+	}
+	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		return nil, optionError("tls-cert", certFile, "cannot load the certificate and key: "+err.Error())
+	}
+	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
+}
+
+func parseLogLevel(o *serveOptions, c *serveConfig) error {
+	if err := c.LogLevel.UnmarshalText([]byte(o.LogLevel)); err != nil {
+		return optionError("log-level", o.LogLevel, "must be debug, info, warn or error")
+	}
+	return nil
+}
+
+func (c *serveConfig) composer() *mail.Composer {
+	return &mail.Composer{
+		Locales: bundle(), School: c.Services.School, BaseURL: c.BaseURL.String(),
+		MailFrom: c.MailFrom, ReplyTo: c.MailReplyTo, CodeTTL: c.Services.CodeTTL,
+		Secretariat: mail.Secretariat(c.Secretariat),
+	}
+}
+
+// readServeConfig parses serve's command line and the environment, and
+// checks them. On failure it has said why on stderr and returns the
+// exit status.
+func readServeConfig(args []string, stderr io.Writer) (*serveConfig, int) {
+	fs, o := serveFlags(stderr)
+	if err := parse(fs.FlagSet, args); err != nil {
+		return nil, usageExit(err, stderr)
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "sesame serve: unexpected argument %q (options start with --)\n", fs.Arg(0))
+		return nil, 2
+	}
+	c, err := parseServeConfig(*o)
+	if err != nil {
+		fmt.Fprintln(stderr, "sesame serve:", err)
+		return nil, 2
+	}
+	return c, 0
+}
+
+// envServiceConfig is the configuration of the admin commands run on
+// the data file: the defaults, overridden by the same SESAME_*
+// environment variables the server reads.
+func envServiceConfig() (serviceConfig, error) {
+	fs, o := serveFlags(io.Discard)
+	if err := parse(fs.FlagSet, nil); err != nil {
+		return serviceConfig{}, err
+	}
+	return o.serviceConfig()
+}
