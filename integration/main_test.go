@@ -494,3 +494,26 @@ func (b *browser) startRecovery(email string) {
 func (b *browser) login(id, pw string) (int, string, error) {
 	return b.post("/login", url.Values{"identifier": {id}, "password": {pw}})
 }
+
+// queueCodes starts a server on a new data file with no SMTP configured,
+// imports n accounts and asks a code for each, so that n code e-mails
+// are pending and due together, in one batch, once SMTP is there. It
+// returns the server (still running), a sink that takes delay per
+// message, and the n addresses.
+func queueCodes(t *testing.T, prefix string, n int, delay time.Duration) (srv *sesame, sk *sink, emails []string) {
+	t.Helper()
+	data := filepath.Join(t.TempDir(), "sesame.db")
+	sk = newSink(t)
+	sk.setDelay(delay)
+	sk.up()
+	srv = newSesame(t, data)
+	srv.start()
+	_, emails = importAccounts(t, data, prefix, n)
+	for _, e := range emails {
+		newBrowser(t, srv.base()).startRecovery(e)
+	}
+	if q := mailQueue(t, data); q.Pending != n {
+		t.Fatalf("want %d pending; got\n%s", n, q.Out)
+	}
+	return srv, sk, emails
+}

@@ -156,22 +156,10 @@ func TestOutboxRetriesWhenSMTPComesUp(t *testing.T) {
 func TestOutboxKilledMidDelivery(t *testing.T) {
 	t.Parallel()
 	const n = 10
-	data := filepath.Join(t.TempDir(), "sesame.db")
-	sk := newSink(t)
-	sk.setDelay(300 * time.Millisecond)
-	sk.up()
-
 	// Queue the messages with no SMTP configured, so none has been tried
 	// and all are due together when SMTP is there.
-	srv := newSesame(t, data)
-	srv.start()
-	_, emails := importAccounts(t, data, "lent", n)
-	for _, e := range emails {
-		newBrowser(t, srv.base()).startRecovery(e)
-	}
-	if q := mailQueue(t, data); q.Pending != n {
-		t.Fatalf("want %d pending; got\n%s", n, q.Out)
-	}
+	srv, sk, emails := queueCodes(t, "lent", n, 300*time.Millisecond)
+	data := srv.data
 	srv.kill()
 
 	srv.smtpPort = sk.port

@@ -1,7 +1,6 @@
 package integration
 
 import (
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -21,22 +20,10 @@ var untouchedPending = regexp.MustCompile(`(?m)^pending\s+\S+\s+\S+\s+0\s+\S+\s+
 func TestSIGTERMMidDeliverySendsEachOnce(t *testing.T) {
 	t.Parallel()
 	const n = 30
-	data := filepath.Join(t.TempDir(), "sesame.db")
-	sk := newSink(t)
-	sk.setDelay(300 * time.Millisecond)
-	sk.up()
-
 	// Queue the messages with no SMTP configured, so all are due
 	// together, in one batch, when SMTP is there.
-	srv := newSesame(t, data)
-	srv.start()
-	_, emails := importAccounts(t, data, "arret", n)
-	for _, e := range emails {
-		newBrowser(t, srv.base()).startRecovery(e)
-	}
-	if q := mailQueue(t, data); q.Pending != n {
-		t.Fatalf("want %d pending; got\n%s", n, q.Out)
-	}
+	srv, sk, emails := queueCodes(t, "arret", n, 300*time.Millisecond)
+	data := srv.data
 	if code, took := srv.stop(10 * time.Second); code != 0 {
 		t.Fatalf("idle server: exit %d after SIGTERM (%s)", code, took)
 	}
