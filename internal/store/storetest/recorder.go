@@ -12,7 +12,7 @@ import (
 
 	"sesame/internal/account"
 	"sesame/internal/audit"
-	"sesame/internal/mail"
+	"sesame/internal/mail/outbox"
 	"sesame/internal/recovery"
 	"sesame/internal/store"
 )
@@ -116,7 +116,7 @@ func (r *Recorder) SaveAccounts(as []account.Account) error {
 }
 
 // SetPassword writes a new password hash and what goes with it.
-func (r *Recorder) SetPassword(id, hash string, at time.Time, notice *mail.Message, ev *audit.Event) error {
+func (r *Recorder) SetPassword(id, hash string, at time.Time, notice *outbox.Message, ev *audit.Event) error {
 	r.write("SetPassword")
 	return r.Store.SetPassword(id, hash, at, notice, ev)
 }
