@@ -28,7 +28,7 @@ type Params = argon2id.Params
 
 // DefaultParams is the cost Sésame uses: 19 MiB, 2 passes, 1 lane — the
 // OWASP-recommended argon2id setting. Measured on the 2-core machine
-// (go test -bench Params ./password/): 28–30 ms and 19 MiB per hash,
+// (go test -bench Params ./internal/password/): 28–30 ms and 19 MiB per hash,
 // against 67 ms and 64 MiB for the library's DefaultParams (64 MiB, t=1,
 // p=2). With one hash per core at once, a burst of logins holds at most
 // ~40 MiB for hashing, and a login costs tens of milliseconds.

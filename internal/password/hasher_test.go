@@ -230,7 +230,7 @@ func TestDummy(t *testing.T) {
 // BenchmarkHash measures one hash with the production parameters, the
 // cost of every login and password change.
 //
-//	go test -run '^$' -bench Hash -benchmem ./password/
+//	go test -run '^$' -bench Hash -benchmem ./internal/password/
 func BenchmarkHash(b *testing.B) {
 	h := New(DefaultParams, 1, time.Minute)
 	ctx := context.Background()
