@@ -29,6 +29,9 @@ func (h *handler) recoveryPassword(c *fiber.Ctx) error {
 				rv.Chosen = id
 			}
 			a, _ := h.Recovery.Account(rv.Chosen)
+			if a.ID == "" && len(rv.Identifiers) > 0 {
+				a, _ = h.Recovery.Account(rv.Identifiers[0].ID)
+			}
 			rv.Rules = h.rules(c, a, pw)
 			rv.FieldErrors[field] = []string{msg}
 		}
@@ -40,7 +43,7 @@ func (h *handler) recoveryPassword(c *fiber.Ctx) error {
 		return h.recoveryFailed(c, err, f, edit("recovery.password.mismatch", "confirm"))
 	case errors.Is(err, recovery.ErrNotAllowed):
 		return h.recoveryFailed(c, err, f, func(rv *views.RecoveryView) { rv.Error = "recovery.notallowed" })
-	case errors.Is(err, recovery.ErrNoFlow), errors.Is(err, recovery.ErrWrongStep):
+	case errors.Is(err, recovery.ErrNoFlow), errors.Is(err, recovery.ErrWrongStep), errors.Is(err, recovery.ErrStepDone):
 		return h.recoveryFailed(c, err, f, nil)
 	case errors.Is(err, password.ErrBusy):
 		return errBusy
@@ -60,7 +63,7 @@ func (h *handler) recoveryRules(c *fiber.Ctx) error {
 		return h.recoveryFailed(c, recovery.ErrWrongStep, f, nil)
 	}
 	var a account.Account
-	for _, id := range f.Accounts {
+	for _, id := range f.Remaining() {
 		if id == v[0] || a.ID == "" {
 			a, _ = h.Recovery.Account(id)
 		}

@@ -49,16 +49,25 @@ func (h *handler) recoveryView(c *fiber.Ctx, f recovery.Flow) views.RecoveryView
 			v.ResendWait = int(at.Sub(h.now()).Seconds() + 0.999)
 		}
 	case recovery.Verified:
-		v.Step, v.Identifiers = 3, f.Accounts
-		if len(f.Accounts) == 0 {
+		v.Step = 3
+		left := f.Remaining()
+		if len(left) == 0 {
 			v.DeadEnd, v.Error = true, "recovery.disabled"
-		} else {
-			v.Chosen = f.Accounts[0]
-			a, _ := h.Recovery.Account(v.Chosen)
-			v.Rules = h.rules(c, a, "")
+			break
 		}
+		// Each identifier with its holder's name, so a family can tell
+		// them apart; none is chosen for the parent.
+		for _, id := range left {
+			a, _ := h.Recovery.Account(id)
+			v.Identifiers = append(v.Identifiers, views.Identifier{ID: id, Name: a.Name()})
+		}
+		if len(left) == 1 {
+			v.Chosen = left[0]
+		}
+		a, _ := h.Recovery.Account(left[0])
+		v.Rules = h.rules(c, a, "")
 	case recovery.Done:
-		v.Step, v.Chosen = 4, f.Chosen
+		v.Step, v.Chosen, v.Another = 4, f.Chosen, len(f.Remaining()) > 0
 	}
 	return v
 }
@@ -101,6 +110,18 @@ func (h *handler) recoveryFailed(c *fiber.Ctx, err error, f recovery.Flow, edit 
 		c.ClearCookie(recoveryCookie)
 		v := h.recoveryView(c, recovery.Flow{})
 		v.Error = "recovery.expired"
+		return h.recoveryRender(c, fiber.StatusConflict, v)
+	}
+	if errors.Is(err, recovery.ErrStepDone) {
+		// A form posted again after Back: nothing changed; show the step
+		// the parent is at, and say the one they posted is behind them.
+		cur, _ := h.Recovery.Get(c.Cookies(recoveryCookie))
+		v := h.recoveryView(c, cur)
+		if v.Step == 4 {
+			v.Notice = "recovery.stepdone.finished"
+		} else {
+			v.Notice, v.NoticeData = "recovery.stepdone.at", map[string]any{"Step": v.Step}
+		}
 		return h.recoveryRender(c, fiber.StatusConflict, v)
 	}
 	if errors.Is(err, recovery.ErrWrongStep) {

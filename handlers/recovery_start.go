@@ -17,6 +17,11 @@ func (h *handler) recoveryStart(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	// Step 1 posted again (after Back) for the flow's own address: the
+	// step is done; a new flow would drop a verified one.
+	if f, ok := h.Recovery.Underway(c.Cookies(recoveryCookie), email); ok {
+		return h.recoveryFailed(c, recovery.ErrStepDone, f, nil)
+	}
 	// Keyed by the address as Start reads it, so spellings of one address
 	// share a count; a malformed one reaches no mailbox and meets only the
 	// per-client limit.
@@ -51,6 +56,20 @@ func (h *handler) recoveryCancel(c *fiber.Ctx) error {
 		return c.SendStatus(fiber.StatusNoContent)
 	}
 	return c.Redirect("/", fiber.StatusSeeOther)
+}
+
+// recoveryAnother is « set the password of another identifier of this
+// address », from the confirmation: step 3 again, in the same verified
+// flow, for the identifiers not done yet.
+func (h *handler) recoveryAnother(c *fiber.Ctx) error {
+	f, err := h.Recovery.Another(c.Cookies(recoveryCookie))
+	switch {
+	case err == nil:
+		return h.recoveryNext(c, "")
+	case errors.Is(err, recovery.ErrNoFlow), errors.Is(err, recovery.ErrWrongStep), errors.Is(err, recovery.ErrStepDone):
+		return h.recoveryFailed(c, err, f, nil)
+	}
+	return err
 }
 
 // recoveryChangeEmail ends the flow and shows step 1 again.

@@ -36,7 +36,7 @@ func (h *handler) recoveryVerify(c *fiber.Ctx) error {
 		return h.recoveryFailed(c, err, f, func(v *views.RecoveryView) { v.Error = "recovery.code.expired" })
 	case errors.Is(err, recovery.ErrCodeLocked):
 		return h.recoveryFailed(c, err, f, func(v *views.RecoveryView) { v.Error = "recovery.code.locked" })
-	case errors.Is(err, recovery.ErrNoFlow), errors.Is(err, recovery.ErrWrongStep):
+	case errors.Is(err, recovery.ErrNoFlow), errors.Is(err, recovery.ErrWrongStep), errors.Is(err, recovery.ErrStepDone):
 		return h.recoveryFailed(c, err, f, nil)
 	}
 	return err
@@ -58,7 +58,7 @@ func (h *handler) recoveryResend(c *fiber.Ctx) error {
 			v.Error, v.ErrorData = "recovery.resend.limit", map[string]any{"Time": at.Local().Format("15:04")}
 			v.ResendWait = 0
 		})
-	case errors.Is(err, recovery.ErrNoFlow), errors.Is(err, recovery.ErrWrongStep):
+	case errors.Is(err, recovery.ErrNoFlow), errors.Is(err, recovery.ErrWrongStep), errors.Is(err, recovery.ErrStepDone):
 		return h.recoveryFailed(c, err, f, nil)
 	}
 	return err

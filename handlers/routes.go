@@ -81,6 +81,7 @@ func New(d Deps) *fiber.App {
 	app.Post("/recuperation/code", h.recoveryVerify)
 	app.Post("/recuperation/renvoyer", h.recoveryResend)
 	app.Post("/recuperation/changer", h.recoveryChangeEmail)
+	app.Post("/recuperation/autre", h.recoveryAnother)
 	app.Post("/recuperation/mot-de-passe", h.recoveryPassword)
 	app.Post("/recuperation/regles", h.recoveryRules)
 	app.Post("/recuperation/annuler", h.recoveryCancel)

@@ -158,7 +158,7 @@ func (s *Service) Resend(ctx context.Context, token string) (Flow, error) {
 		return f, err
 	}
 	if !f.can("resend") {
-		return f, ErrWrongStep
+		return f, f.refuse("resend")
 	}
 	h, err := s.Store.History(f.Email)
 	if err != nil {
@@ -322,7 +322,7 @@ func (s *Service) Verify(ctx context.Context, token, input string) (Flow, error)
 		return f, err
 	}
 	if !f.can("verify") {
-		return f, ErrWrongStep
+		return f, f.refuse("verify")
 	}
 	code, err := NormalizeCode(input)
 	if err != nil {
@@ -377,22 +377,21 @@ func (s *Service) Verify(ctx context.Context, token, input string) (Flow, error)
 // SetPassword is step 3: the policy decides; on success every session of
 // the account is revoked, its codes deleted and a "password changed"
 // e-mail queued (account.Service.SetPassword), and the flow is done.
+// Only an identifier of the address whose password this flow has not set
+// yet is allowed (Flow.Set says why).
 func (s *Service) SetPassword(ctx context.Context, token, identifier, pw, confirm string) (Flow, error) {
 	f, err := s.Get(token)
 	if err != nil {
 		return f, err
 	}
 	if !f.can("set") {
-		return f, ErrWrongStep
+		return f, f.refuse("set")
 	}
-	if identifier == "" && len(f.Accounts) == 1 {
-		identifier = f.Accounts[0]
+	left := f.Remaining()
+	if identifier == "" && len(left) == 1 {
+		identifier = left[0]
 	}
-	ok := false
-	for _, id := range f.Accounts {
-		ok = ok || id == identifier
-	}
-	if !ok {
+	if !contains(left, identifier) {
 		return f, ErrNotAllowed
 	}
 	a, err := s.Accounts.Get(identifier)
@@ -405,8 +404,49 @@ func (s *Service) SetPassword(ctx context.Context, token, identifier, pw, confir
 	if _, err := s.Accounts.SetPassword(ctx, identifier, pw, confirm, f.Lang); err != nil {
 		return f, err
 	}
-	f.State, f.Chosen = Done, identifier
+	f.State, f.Chosen, f.Set = Done, identifier, append(f.Set, identifier)
 	return f, s.Store.SaveFlow(Key(token), f)
+}
+
+// Another is « set the password of another identifier of this address »,
+// offered by the confirmation: the flow goes back to step 3 for the
+// identifiers it has not set yet. It needs the same verified flow, within
+// its lifetime (not extended), so no new code is asked for. Posted again
+// (a reload), it changes nothing.
+func (s *Service) Another(token string) (Flow, error) {
+	f, err := s.Get(token)
+	if err != nil {
+		return f, err
+	}
+	if f.State == Verified {
+		return f, nil
+	}
+	if !f.can("another") {
+		return f, ErrWrongStep
+	}
+	if len(f.Remaining()) == 0 {
+		return f, ErrStepDone
+	}
+	f.State = Verified
+	return f, s.Store.SaveFlow(Key(token), f)
+}
+
+// Underway returns the browser's flow when it is already past step 1 for
+// this very address: step 1 posted again (after Back) is then a step done,
+// not a new flow that would drop a verified one and send another code. A
+// different address starts a new flow, as asked. It only reads, and
+// depends on nothing but what this browser typed, so it tells nothing
+// about the address.
+func (s *Service) Underway(token, email string) (Flow, bool) {
+	email, err := identity.NormalizeEmail(email)
+	if err != nil {
+		return Flow{}, false
+	}
+	f, err := s.Get(token)
+	if err != nil || f.Email != email {
+		return Flow{}, false
+	}
+	return f, true
 }
 
 // Get returns the browser's flow, or ErrNoFlow when it expired or never

@@ -147,7 +147,7 @@ func TestFullFlow(t *testing.T) {
 		t.Fatalf("lang after verify: %q", a.Lang)
 	}
 	// The code is single use.
-	if _, err := f.rec.Verify(ctx0, tok, code); !errors.Is(err, recovery.ErrWrongStep) {
+	if _, err := f.rec.Verify(ctx0, tok, code); !errors.Is(err, recovery.ErrStepDone) {
 		t.Fatalf("verify twice on the flow: %v", err)
 	}
 	tok2, _, _ := f.rec.Start(ctx0, "luc@exemple.fr", "en") // within the cooldown: no new code
@@ -179,8 +179,92 @@ func TestFullFlow(t *testing.T) {
 	if last.Kind != outbox.KindPasswordChanged || last.Lang != "en" || last.To != "luc@exemple.fr" {
 		t.Fatalf("password-changed mail: %+v", last)
 	}
-	if _, err := f.rec.SetPassword(ctx, tok, "martin.luc", "Autre-mot-99", "Autre-mot-99"); !errors.Is(err, recovery.ErrWrongStep) {
+	if _, err := f.rec.SetPassword(ctx, tok, "martin.luc", "Autre-mot-99", "Autre-mot-99"); !errors.Is(err, recovery.ErrStepDone) {
 		t.Fatalf("done flow reused: %v", err)
+	}
+	// One identifier: nothing else to set.
+	if _, err := f.rec.Another(tok); !errors.Is(err, recovery.ErrStepDone) {
+		t.Fatalf("another identifier with none left: %v", err)
+	}
+}
+
+// An address shared by a family: after one identifier's password, the
+// same verified flow (no new code, same lifetime) sets the other's, each
+// once; nothing is chosen for the parent.
+func TestFamilyAddressSetsEachIdentifierOnce(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	tok, started, _ := f.rec.Start(ctx0, "famille@exemple.fr", "fr")
+	if _, err := f.rec.Another(tok); !errors.Is(err, recovery.ErrWrongStep) {
+		t.Fatalf("another before the code: %v", err)
+	}
+	if _, err := f.rec.Verify(ctx0, tok, f.lastCode(t, "famille@exemple.fr")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.rec.SetPassword(ctx, tok, "", "Lune-bleue-42", "Lune-bleue-42"); !errors.Is(err, recovery.ErrNotAllowed) {
+		t.Fatalf("no identifier chosen among two: %v", err)
+	}
+	if _, err := f.rec.SetPassword(ctx, tok, "dupont.paul", "Lune-bleue-42", "Lune-bleue-42"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.rec.SetPassword(ctx, tok, "dupont.marie", "Soleil-vert-42", "Soleil-vert-42"); !errors.Is(err, recovery.ErrStepDone) {
+		t.Fatalf("step 3 posted again from the confirmation: %v", err)
+	}
+	f.clk.add(10 * time.Minute)
+	fl, err := f.rec.Another(tok)
+	if err != nil || fl.State != recovery.Verified || strings.Join(fl.Remaining(), ",") != "dupont.marie" {
+		t.Fatalf("another: %+v %v", fl, err)
+	}
+	if !fl.Expires.Equal(started.Expires) {
+		t.Fatalf("another extended the flow: %v, was %v", fl.Expires, started.Expires)
+	}
+	if _, err := f.rec.Another(tok); err != nil {
+		t.Fatalf("another posted twice: %v", err)
+	}
+	if _, err := f.rec.SetPassword(ctx, tok, "dupont.paul", "Autre-mot-99", "Autre-mot-99"); !errors.Is(err, recovery.ErrNotAllowed) {
+		t.Fatalf("the same identifier twice in one flow: %v", err)
+	}
+	fl, err = f.rec.SetPassword(ctx, tok, "", "Soleil-vert-42", "Soleil-vert-42")
+	if err != nil || fl.State != recovery.Done || fl.Chosen != "dupont.marie" || len(fl.Remaining()) != 0 {
+		t.Fatalf("the last identifier: %+v %v", fl, err)
+	}
+	if _, err := f.rec.Another(tok); !errors.Is(err, recovery.ErrStepDone) {
+		t.Fatalf("another with none left: %v", err)
+	}
+	for id, pw := range map[string]string{"dupont.paul": "Lune-bleue-42", "dupont.marie": "Soleil-vert-42"} {
+		if _, err := f.acc.Login(ctx, id, pw); err != nil {
+			t.Fatalf("login %s: %v", id, err)
+		}
+	}
+
+	// Past the flow's lifetime, the confirmation leads nowhere but a new start.
+	tok, _, _ = f.rec.Start(ctx0, "famille@exemple.fr", "fr")
+	f.clk.add(2 * time.Minute)
+	if _, err := f.rec.Resend(ctx0, tok); err != nil {
+		t.Fatal(err)
+	}
+	f.rec.Verify(ctx0, tok, f.lastCode(t, "famille@exemple.fr"))
+	if _, err := f.rec.SetPassword(ctx, tok, "dupont.paul", "Nuage-gris-42", "Nuage-gris-42"); err != nil {
+		t.Fatal(err)
+	}
+	f.clk.add(29 * time.Minute)
+	if _, err := f.rec.Another(tok); !errors.Is(err, recovery.ErrNoFlow) {
+		t.Fatalf("another after the flow expired: %v", err)
+	}
+}
+
+// Step 1 posted again for the flow's own address is a step done; another
+// address starts anew.
+func TestUnderway(t *testing.T) {
+	f := setup(t)
+	tok, _, _ := f.rec.Start(ctx0, "luc@exemple.fr", "fr")
+	if fl, ok := f.rec.Underway(tok, " Luc@Exemple.fr "); !ok || fl.State != recovery.CodeSent {
+		t.Fatalf("same address: %+v %v", fl, ok)
+	}
+	for _, c := range []struct{ tok, email string }{{tok, "anne@exemple.fr"}, {"", "luc@exemple.fr"}, {"inconnu", "luc@exemple.fr"}, {tok, "pas-une-adresse"}} {
+		if _, ok := f.rec.Underway(c.tok, c.email); ok {
+			t.Errorf("%q %q: underway", c.tok, c.email)
+		}
 	}
 }
 
