@@ -7,6 +7,7 @@ import (
 	"sort"
 
 	"sesame/internal/identity"
+	"sesame/internal/policy"
 )
 
 // Add creates an account from what the school typed. The account has no
@@ -32,6 +33,7 @@ func (s *Service) Add(ctx context.Context, a Account, pw string) (Account, error
 	now := s.now()
 	a.State, a.Created, a.Updated = Active, now, now
 	if pw != "" {
+		pw = policy.Normalize(pw)
 		if rules := s.Policy.Check(pw, s.Context(a)); len(rules) > 0 {
 			return a, &PolicyError{Rules: rules}
 		}

@@ -76,6 +76,7 @@ func (s *Service) now() time.Time {
 // wrong, so neither the answer nor its timing tells them apart. Other
 // errors (the hasher is busy, the store failed) are returned as they are.
 func (s *Service) Login(ctx context.Context, identifier, pw string) (Account, error) {
+	pw = policy.Normalize(pw)
 	id, err := identity.NormalizeIdentifier(identifier)
 	if err != nil {
 		s.audit(ctx, audit.Event{Kind: audit.LoginFailed, Detail: "malformed identifier"})
@@ -134,8 +135,10 @@ func (s *Service) Context(a Account) policy.Context {
 }
 
 // CheckNew applies the password policy and the confirmation to a new
-// password for a, without changing anything.
+// password for a, without changing anything. Both are compared once
+// normalised, so a confirmation typed on another keyboard still matches.
 func (s *Service) CheckNew(a Account, pw, confirm string) error {
+	pw, confirm = policy.Normalize(pw), policy.Normalize(confirm)
 	if rules := s.Policy.Check(pw, s.Context(a)); len(rules) > 0 {
 		return &PolicyError{Rules: rules}
 	}
@@ -148,8 +151,10 @@ func (s *Service) CheckNew(a Account, pw, confirm string) error {
 // SetPassword gives account id a new password after the policy accepts
 // it: every session is revoked, pending codes deleted and a "password
 // changed" e-mail queued, all in one store transaction. lang is the
-// language of that e-mail.
+// language of that e-mail. The password is hashed in its normalised form
+// (policy.Normalize), the form Login compares.
 func (s *Service) SetPassword(ctx context.Context, id, pw, confirm, lang string) (Account, error) {
+	pw, confirm = policy.Normalize(pw), policy.Normalize(confirm)
 	a, err := s.Store.Account(id)
 	if err != nil {
 		return Account{}, err
@@ -188,7 +193,7 @@ func (s *Service) ChangePassword(ctx context.Context, id, current, pw, confirm, 
 	if err != nil {
 		return err
 	}
-	ok, err := s.Hasher.Verify(ctx, current, a.PasswordHash)
+	ok, err := s.Hasher.Verify(ctx, policy.Normalize(current), a.PasswordHash)
 	if err != nil {
 		return err
 	}

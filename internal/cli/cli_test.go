@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -15,6 +16,9 @@ import (
 
 	"golang.org/x/text/encoding/charmap"
 
+	"sesame/internal/account"
+	"sesame/internal/password"
+	"sesame/internal/policy"
 	"sesame/internal/store"
 )
 
@@ -109,6 +113,32 @@ func TestAccountCommands(t *testing.T) {
 	out, code = run(t, "", "accounts", "--data", data, "show", "nobody")
 	if code != 1 || !strings.Contains(out, "no such account") {
 		t.Fatalf("show unknown: %d %s", code, out)
+	}
+}
+
+// set-password stores the password in its normalised form, so the parent
+// signs in whichever way their keyboard composes accents (issue 11
+// defect 10), and a password set decomposed is found composed.
+func TestSetPasswordUnicodeForms(t *testing.T) {
+	composed, decomposed := "Forêt-dété-2026", "Forêt-dété-2026"
+	for _, forms := range [][2]string{{composed, decomposed}, {decomposed, composed}} {
+		data := filepath.Join(t.TempDir(), "s.db")
+		if out, code := run(t, "", "accounts", "--data", data, "add", "--last-name", "Le Goff", "--first-name", "Anne", "--email", "anne@exemple.fr"); code != 0 {
+			t.Fatalf("add: %d %s", code, out)
+		}
+		if out, code := run(t, forms[0]+"\n", "accounts", "--data", data, "set-password", "le-goff.anne"); code != 0 {
+			t.Fatalf("set-password: %d %s", code, out)
+		}
+		st, err := store.Open(data, time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		acc := &account.Service{Store: st, Hasher: password.New(nil, 1, time.Second), Policy: policy.Default()}
+		_, err = acc.Login(context.Background(), "le-goff.anne", forms[1])
+		st.Close()
+		if err != nil {
+			t.Fatalf("set %q, login %q: %v", forms[0], forms[1], err)
+		}
 	}
 }
 

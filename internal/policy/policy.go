@@ -20,8 +20,6 @@ import (
 	"fmt"
 	"unicode"
 	"unicode/utf8"
-
-	"golang.org/x/text/unicode/norm"
 )
 
 // Rule names one requirement. Its value is the stable i18n message ID of
@@ -156,7 +154,7 @@ func (p *Policy) Check(password string, c Context) []Rule {
 // result does not depend on the others: an empty password meets Personal
 // and Common, and only Length, Digit and Letter fail.
 func (p *Policy) Evaluate(password string, c Context) []Result {
-	nfc := norm.NFC.String(password)
+	nfc := Normalize(password)
 	n := utf8.RuneCountInString(nfc)
 	var hasDigit, hasLetter bool
 	for _, r := range nfc {

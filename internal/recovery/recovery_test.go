@@ -506,3 +506,25 @@ func TestCancelAndUnknownToken(t *testing.T) {
 }
 
 var ctx0 = context.Background()
+
+// Step 3 hands the password to the accounts' domain, which normalises it
+// (policy.Normalize): set in one Unicode form at recovery, the password
+// signs in in the other (issue 11 defect 10).
+func TestSetPasswordUnicodeForms(t *testing.T) {
+	composed, decomposed := "Forêt-d\u00e9t\u00e9-2026", "Fore\u0302t-de\u0301te\u0301-2026"
+	for _, forms := range [][2]string{{composed, decomposed}, {decomposed, composed}} {
+		f := setup(t)
+		ctx := context.Background()
+		tok, _, _ := f.rec.Start(ctx0, "luc@exemple.fr", "fr")
+		if _, err := f.rec.Verify(ctx0, tok, f.lastCode(t, "luc@exemple.fr")); err != nil {
+			t.Fatal(err)
+		}
+		// The confirmation typed in the other form matches too.
+		if _, err := f.rec.SetPassword(ctx, tok, "martin.luc", forms[0], forms[1]); err != nil {
+			t.Fatalf("set %q: %v", forms[0], err)
+		}
+		if _, err := f.acc.Login(ctx, "martin.luc", forms[1]); err != nil {
+			t.Fatalf("set %q, login %q: %v", forms[0], forms[1], err)
+		}
+	}
+}
