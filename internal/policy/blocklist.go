@@ -2,7 +2,10 @@ package policy
 
 import (
 	"bufio"
+	"bytes"
+	"compress/gzip"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"unicode"
@@ -10,27 +13,60 @@ import (
 	_ "embed" // for the default blocklist
 )
 
-// blocklistTxt is the default list: passwords found at the top of public
-// leak statistics, French and English, one per line.
+// blocklistGz is the default list: about 70,000 common passwords and
+// French words, already folded by Key, sorted and deduplicated, one per
+// line, gzip'ed. It is built by `go run ./internal/policy/gen` from the
+// hand-kept blocklist.txt and the zxcvbn-ts frequency lists; see
+// blocklist.md for the sources and their licences.
 //
-//go:embed blocklist.txt
-var blocklistTxt string
+//go:embed blocklist.gz
+var blocklistGz []byte
 
 // Blocklist is a set of common passwords. Entries and candidates are
 // compared by key (case, accents, spaces and punctuation removed), so one
 // entry "motdepasse" also refuses "Mot de passe" and "MOT-DE-PASSE".
 // A Blocklist is immutable and safe for concurrent use.
 type Blocklist struct {
-	set map[string]struct{}
+	// keys is sorted and holds no duplicates. A sorted slice of
+	// substrings of one string costs about a third of the memory of a map
+	// for 70,000 short keys, and a lookup is 17 comparisons.
+	keys []string
 }
 
 var defaultBlocklist = sync.OnceValue(func() *Blocklist {
-	return parseBlocklist(strings.Split(blocklistTxt, "\n"))
+	b, err := loadFolded(blocklistGz)
+	if err != nil {
+		// The embedded file is checked by the tests; a build that
+		// cannot read it must not start refusing nothing.
+		panic("policy: embedded blocklist: " + err.Error())
+	}
+	return b
 })
 
-// DefaultBlocklist returns the embedded list. It is parsed once, on first
-// use and shared by every policy, which is safe since a Blocklist never
-// changes after it is built.
+// loadFolded reads the generator's output: keys already folded and
+// sorted, so loading is only a decompression and a split, with no
+// folding.
+func loadFolded(gz []byte) (*Blocklist, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(gz))
+	if err != nil {
+		return nil, err
+	}
+	raw, err := io.ReadAll(zr)
+	if err != nil {
+		return nil, err
+	}
+	keys := strings.Split(strings.TrimSuffix(string(raw), "\n"), "\n")
+	if !slices.IsSorted(keys) {
+		// Not expected from the generator; sort rather than miss entries.
+		slices.Sort(keys)
+		keys = slices.Compact(keys)
+	}
+	return &Blocklist{keys: keys}, nil
+}
+
+// DefaultBlocklist returns the embedded list. It is loaded once, on first
+// use (about 10 ms), and shared by every policy, which is safe since a
+// Blocklist never changes after it is built.
 func DefaultBlocklist() *Blocklist { return defaultBlocklist() }
 
 // NewBlocklist builds a list from words, for tests and for schools that
@@ -39,7 +75,7 @@ func NewBlocklist(words ...string) *Blocklist {
 	return parseBlocklist(words)
 }
 
-// ReadBlocklist reads a list in the format of the embedded one: one
+// ReadBlocklist reads a list in the format of blocklist.txt: one
 // password per line; blank lines and lines starting with "#" are
 // skipped. It fails only if r does, or if a line exceeds 64 KiB.
 func ReadBlocklist(r io.Reader) (*Blocklist, error) {
@@ -55,17 +91,18 @@ func ReadBlocklist(r io.Reader) (*Blocklist, error) {
 }
 
 func parseBlocklist(lines []string) *Blocklist {
-	b := &Blocklist{set: make(map[string]struct{}, len(lines))}
+	keys := make([]string, 0, len(lines))
 	for _, line := range lines {
 		line = strings.TrimSpace(line)
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
 		if k := key(line); k != "" {
-			b.set[k] = struct{}{}
+			keys = append(keys, k)
 		}
 	}
-	return b
+	slices.Sort(keys)
+	return &Blocklist{keys: slices.Compact(keys)}
 }
 
 // Len returns the number of distinct keys, so configuration can log the
@@ -74,7 +111,7 @@ func (b *Blocklist) Len() int {
 	if b == nil {
 		return 0
 	}
-	return len(b.set)
+	return len(b.keys)
 }
 
 // Contains reports whether password is on the list, by the same rule the
@@ -89,17 +126,21 @@ func (b *Blocklist) Contains(password string) bool {
 	return b.containsKey(key(password))
 }
 
+func (b *Blocklist) has(k string) bool {
+	_, ok := slices.BinarySearch(b.keys, k)
+	return ok
+}
+
 func (b *Blocklist) containsKey(k string) bool {
 	if b == nil || k == "" {
 		return false
 	}
-	if _, ok := b.set[k]; ok {
+	if b.has(k) {
 		return true
 	}
 	core := strings.TrimFunc(k, unicode.IsDigit)
 	if core == "" || core == k {
 		return false
 	}
-	_, ok := b.set[core]
-	return ok
+	return b.has(core)
 }

@@ -112,3 +112,10 @@ func count(s string, f func(rune) bool) int {
 func isAlnum(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
 
 func isSeparator(r rune) bool { return !isAlnum(r) && !unicode.IsMark(r) }
+
+// Key is the folded form in which the blocklist stores its entries and
+// compares passwords with them: case, accents, spaces, punctuation and
+// symbols removed, ligatures spelt out ("Mot de Passe!" is "motdepasse").
+// It is exported for the generator of the embedded list (./gen), whose
+// output must be folded exactly as candidates are.
+func Key(s string) string { return key(s) }
