@@ -136,7 +136,7 @@ for (const lang of ['fr', 'en'] as const satisfies readonly Lang[]) {
         await expect(page.getByTestId('field-password')).toHaveAttribute('autocomplete', 'new-password');
         await expect(page.getByTestId('field-confirm')).toHaveAttribute('autocomplete', 'new-password');
         await expect(page.getByTestId('policy-link')).toHaveAttribute('href', '/politique-mot-de-passe');
-        await expect(page.getByTestId('rules').locator('li[data-rule]')).toHaveCount(5);
+        await expect(page.getByTestId('rules').locator('li[data-rule]')).toHaveCount(6);
 
         // Show / hide (JavaScript only).
         const toggle = card(page).locator('[data-toggle-password="password"]');
@@ -190,7 +190,7 @@ for (const lang of ['fr', 'en'] as const satisfies readonly Lang[]) {
       const next = goodPassword();
       await test.step('a valid password: the confirmation', async () => {
         await page.getByTestId('field-password').fill(next);
-        for (const id of ['policy.length', 'policy.digit', 'policy.letter', 'policy.personal', 'policy.common']) {
+        for (const id of ['policy.length', 'policy.digit', 'policy.letter', 'policy.personal', 'policy.common', 'policy.predictable']) {
           await expect(rule(page, id)).toHaveClass(/\bok\b/);
         }
         await page.getByTestId('field-confirm').fill(next);

@@ -88,5 +88,6 @@ export function policyBreakers(parent: { lastName: string }): [string, string][]
     ['policy.letter', '2026-1234-5678'],
     ['policy.personal', `${parent.lastName}-Velo-2026`],
     ['policy.common', 'azerty123'],
+    ['policy.predictable', 'qqqqqqqqq7'],
   ];
 }

@@ -54,7 +54,7 @@ func newEnv(t testing.TB, opts ...func(*Deps)) *env {
 		o(&d)
 	}
 	app := New(d)
-	if _, err := acc.Add(context.Background(), account.Account{ID: "dupont.marie", LastName: "Dupont", FirstName: "Marie", Email: "m@exemple.fr"}, "Cartable-2026"); err != nil {
+	if _, err := acc.Add(context.Background(), account.Account{ID: "dupont.marie", LastName: "Dupont", FirstName: "Marie", Email: "m@exemple.fr"}, "Cartable-Vert-2026"); err != nil {
 		t.Fatal(err)
 	}
 	return &env{app: app, acc: acc, rec: rec, st: st}
@@ -170,7 +170,7 @@ func TestLoginSuccessAndLogout(t *testing.T) {
 	e := newEnv(t)
 	b := e.browser(t)
 	b.cookies[sessionCookie] = "planted-by-an-attacker"
-	resp, _ := b.post("/", "/login", url.Values{"identifier": {"Dupont.Marie"}, "password": {"Cartable-2026"}})
+	resp, _ := b.post("/", "/login", url.Values{"identifier": {"Dupont.Marie"}, "password": {"Cartable-Vert-2026"}})
 	if resp.StatusCode != 303 || resp.Header.Get("Location") != "/espace" {
 		t.Fatalf("login: %d → %s", resp.StatusCode, resp.Header.Get("Location"))
 	}
@@ -209,7 +209,7 @@ func TestLoginFailureIsGeneric(t *testing.T) {
 	var bodies []string
 	for _, f := range []url.Values{
 		{"identifier": {"dupont.marie"}, "password": {"wrong"}},
-		{"identifier": {"inconnu"}, "password": {"Cartable-2026"}},
+		{"identifier": {"inconnu"}, "password": {"Cartable-Vert-2026"}},
 		{"identifier": {""}, "password": {""}},
 	} {
 		b := e.browser(t)
@@ -239,8 +239,8 @@ func TestCSRF(t *testing.T) {
 	b := e.browser(t)
 	b.get("/")
 	for name, form := range map[string]string{
-		"missing": "identifier=dupont.marie&password=Cartable-2026",
-		"forged":  "identifier=dupont.marie&password=Cartable-2026&_csrf=AAAA",
+		"missing": "identifier=dupont.marie&password=Cartable-Vert-2026",
+		"forged":  "identifier=dupont.marie&password=Cartable-Vert-2026&_csrf=AAAA",
 	} {
 		req := httptest.NewRequest("POST", "/login", strings.NewReader(form))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -256,7 +256,7 @@ func TestCSRF(t *testing.T) {
 	other := e.browser(t)
 	_, page := other.get("/")
 	tok := csrfRe.FindStringSubmatch(page)[1]
-	req := httptest.NewRequest("POST", "/login", strings.NewReader("identifier=dupont.marie&password=Cartable-2026&_csrf="+tok))
+	req := httptest.NewRequest("POST", "/login", strings.NewReader("identifier=dupont.marie&password=Cartable-Vert-2026&_csrf="+tok))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	if resp, _ := b.do(req); resp.StatusCode != 403 {
 		t.Errorf("another browser's token: %d", resp.StatusCode)
@@ -299,22 +299,22 @@ func TestNotFoundIsLocalized(t *testing.T) {
 func TestPasswordChange(t *testing.T) {
 	e := newEnv(t)
 	b := e.browser(t)
-	b.post("/", "/login", url.Values{"identifier": {"dupont.marie"}, "password": {"Cartable-2026"}})
+	b.post("/", "/login", url.Values{"identifier": {"dupont.marie"}, "password": {"Cartable-Vert-2026"}})
 	elsewhere := e.browser(t)
-	elsewhere.post("/", "/login", url.Values{"identifier": {"dupont.marie"}, "password": {"Cartable-2026"}})
+	elsewhere.post("/", "/login", url.Values{"identifier": {"dupont.marie"}, "password": {"Cartable-Vert-2026"}})
 
-	resp, body := b.post("/espace", "/espace/mot-de-passe", url.Values{"current": {"Cartable-2026"}, "new": {"azerty123"}, "confirm": {"azerty123"}})
+	resp, body := b.post("/espace", "/espace/mot-de-passe", url.Values{"current": {"Cartable-Vert-2026"}, "new": {"azerty123"}, "confirm": {"azerty123"}})
 	if resp.StatusCode != 422 || !strings.Contains(body, `aria-invalid="true"`) || !strings.Contains(body, "ne respecte pas toutes les règles") {
 		t.Fatalf("weak password: %d", resp.StatusCode)
 	}
 	if !strings.Contains(body, `class="ko" data-rule="policy.common"`) {
 		t.Error("the broken rule is not marked")
 	}
-	resp, body = b.post("/espace", "/espace/mot-de-passe", url.Values{"current": {"Cartable-2026"}, "new": {"Lune-bleue-42"}, "confirm": {"Lune-bleue-43"}})
+	resp, body = b.post("/espace", "/espace/mot-de-passe", url.Values{"current": {"Cartable-Vert-2026"}, "new": {"Lune-bleue-42"}, "confirm": {"Lune-bleue-43"}})
 	if resp.StatusCode != 422 || !strings.Contains(body, "La confirmation ne correspond pas") {
 		t.Fatalf("mismatch: %d", resp.StatusCode)
 	}
-	resp, _ = b.post("/espace", "/espace/mot-de-passe", url.Values{"current": {"Cartable-2026"}, "new": {"Lune-bleue-42"}, "confirm": {"Lune-bleue-42"}})
+	resp, _ = b.post("/espace", "/espace/mot-de-passe", url.Values{"current": {"Cartable-Vert-2026"}, "new": {"Lune-bleue-42"}, "confirm": {"Lune-bleue-42"}})
 	if resp.StatusCode != 303 || resp.Header.Get("Location") != "/?msg=changed" {
 		t.Fatalf("change: %d %s", resp.StatusCode, resp.Header.Get("Location"))
 	}
@@ -350,5 +350,11 @@ func TestPolicyPage(t *testing.T) {
 	resp, body := b.get("/politique-mot-de-passe?lang=en")
 	if resp.StatusCode != 200 || !strings.Contains(body, "be between 8 and 32 characters long") {
 		t.Fatalf("policy page: %d", resp.StatusCode)
+	}
+	// Every rule, the predictable one included, is listed and explained.
+	for _, want := range []string{"not be one character repeated or a sequence like 123456 or qwerty", "It must not be predictable"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("policy page lacks %q", want)
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"sesame/internal/account"
+	"sesame/internal/policy"
 	"sesame/views"
 )
 
@@ -18,5 +19,5 @@ func (h *handler) policyShow(c *fiber.Ctx) error {
 	for _, r := range h.Accounts.Policy.Evaluate("", h.Accounts.Context(emptyAccount)) {
 		rules = append(rules, h.Locales.T(lang, r.ID, data))
 	}
-	return render(c, fiber.StatusOK, views.PolicyPage(h.page(c), rules, data))
+	return render(c, fiber.StatusOK, views.PolicyPage(h.page(c), rules, policy.PageParagraphs(), data))
 }

@@ -75,7 +75,7 @@ func TestRecoveryFlowWithoutJS(t *testing.T) {
 	e := newEnv(t)
 	b := e.browser(t)
 	signedIn := e.browser(t)
-	signedIn.post("/", "/login", url.Values{"identifier": {"dupont.marie"}, "password": {"Cartable-2026"}})
+	signedIn.post("/", "/login", url.Values{"identifier": {"dupont.marie"}, "password": {"Cartable-Vert-2026"}})
 
 	_, page := b.get("/recuperation")
 	for _, want := range []string{`type="email"`, `autocomplete="email"`, "① Étape 1 : Saisissez votre adresse e-mail", `aria-current="step"`, `method="post" action="/recuperation/email"`, "Valider", "Annuler", "01 23 45 67 89"} {
@@ -198,5 +198,12 @@ func TestRecoveryLiveRules(t *testing.T) {
 	if status != 200 || !strings.HasPrefix(frag, `<div id="rules"`) ||
 		!strings.Contains(frag, `class="ko" data-rule="policy.personal"`) || !strings.Contains(frag, `class="ok" data-rule="policy.letter"`) {
 		t.Fatalf("live rules: %d %s", status, frag)
+	}
+	// The rule against predictable passwords is named and ticked live
+	// (issue 11): "123456789a" meets length, digit and letter.
+	status, frag = b.hxPost("/recuperation", "/recuperation/regles", url.Values{"identifier": {"dupont.marie"}, "password": {"123456789a"}})
+	if status != 200 || !strings.Contains(frag, `class="ko" data-rule="policy.predictable"`) || !strings.Contains(frag, "ne pas être un même caractère répété ni une suite comme 123456 ou azerty") ||
+		!strings.Contains(frag, `class="ok" data-rule="policy.length"`) {
+		t.Fatalf("live rules, predictable: %d %s", status, frag)
 	}
 }

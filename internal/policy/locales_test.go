@@ -3,6 +3,7 @@ package policy
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -55,12 +56,14 @@ func TestLocales(t *testing.T) {
 		{"fr", string(Letter), "contenir au moins une lettre"},
 		{"fr", string(Personal), "être différent du nom et de l'identifiant"},
 		{"fr", string(Common), "ne pas être un mot de passe trop courant"},
+		{"fr", string(Predictable), "ne pas être un même caractère répété ni une suite comme 123456 ou azerty"},
 		{"en", Heading, "The password must:"},
 		{"en", string(Length), "be between 8 and 32 characters long"},
 		{"en", string(Digit), "contain at least one number"},
 		{"en", string(Letter), "contain at least one letter"},
 		{"en", string(Personal), "be different from your name and your username"},
 		{"en", string(Common), "not be a common password"},
+		{"en", string(Predictable), "not be one character repeated or a sequence like 123456 or qwerty"},
 	}
 	for _, tt := range tests {
 		got := localize(t, bundle, tt.lang, tt.id, data)
@@ -99,4 +102,39 @@ func localize(t *testing.T, bundle *i18n.Bundle, lang, id string, data any) stri
 		t.Errorf("%s %s: %v", lang, id, err)
 	}
 	return s
+}
+
+// quoted matches what the policy page quotes: « … » in French, “ … ” in
+// English.
+var quoted = regexp.MustCompile(`«\s*([^»]+?)\s*»|“([^”]+)”`)
+
+// TestPageExamplesRefused renders the policy page's texts and runs the
+// policy on every example they quote: a published example is the first
+// password an attacker tries, so none may be accepted (issue 11, defect
+// 11). It also fails if a page loses all its examples of what is refused.
+func TestPageExamplesRefused(t *testing.T) {
+	bundle := i18n.NewBundle(language.French)
+	for _, lang := range []string{"fr", "en"} {
+		path := filepath.Join("..", "..", "locales", "policy."+lang+".json")
+		if _, err := bundle.LoadMessageFile(path); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := Default()
+	for _, lang := range []string{"fr", "en"} {
+		var n int
+		for _, id := range MessageIDs() {
+			text := localize(t, bundle, lang, id, p.TemplateData())
+			for _, m := range quoted.FindAllStringSubmatch(text, -1) {
+				ex := m[1] + m[2]
+				n++
+				if got := p.Check(ex, Context{}); len(got) == 0 {
+					t.Errorf("%s %s quotes %q, which the policy accepts as a password", lang, id, ex)
+				}
+			}
+		}
+		if n < 5 {
+			t.Errorf("%s: %d quoted examples found on the page, want the refused ones at least", lang, n)
+		}
+	}
 }

@@ -24,6 +24,7 @@ func PageParagraphs() []string {
 		"policy.page.why.letter",
 		"policy.page.why.personal",
 		"policy.page.why.common",
+		"policy.page.why.predictable",
 		"policy.page.why.managers",
 		"policy.page.why.storage",
 		"policy.page.why.sessions",

@@ -43,13 +43,17 @@ const (
 	// Common forbids blocklisted passwords and context words such as the
 	// school's name.
 	Common Rule = "policy.common"
+	// Predictable forbids one repeated character or a run of the
+	// alphabet, the digits or a keyboard row, with up to two characters
+	// added ("aaaaaaa1", "123456789a", "azertyuiop1").
+	Predictable Rule = "policy.predictable"
 )
 
 // Rules returns every rule in the order the seed lists them, for the live
 // checklist under the password field. The slice is new on each call so a
 // caller may keep or change it.
 func Rules() []Rule {
-	return []Rule{Length, Digit, Letter, Personal, Common}
+	return []Rule{Length, Digit, Letter, Personal, Common, Predictable}
 }
 
 // Default limits: the seed's, which parents already know.
@@ -151,8 +155,8 @@ func (p *Policy) Check(password string, c Context) []Rule {
 
 // Evaluate returns every rule, in display order, with whether the
 // password meets it, so the page can tick the ones already met. A rule's
-// result does not depend on the others: an empty password meets Personal
-// and Common, and only Length, Digit and Letter fail.
+// result does not depend on the others: an empty password meets Personal,
+// Common and Predictable, and only Length, Digit and Letter fail.
 func (p *Policy) Evaluate(password string, c Context) []Result {
 	nfc := Normalize(password)
 	n := utf8.RuneCountInString(nfc)
@@ -171,6 +175,7 @@ func (p *Policy) Evaluate(password string, c Context) []Result {
 		{ID: string(Letter), OK: hasLetter},
 		{ID: string(Personal), OK: !containsPersonal(k, c)},
 		{ID: string(Common), OK: !p.Blocklist.containsKey(k) && !containsExtra(k, c.Extra)},
+		{ID: string(Predictable), OK: !predictable(nfc)},
 	}
 }
 

@@ -29,19 +29,23 @@ func TestCheck(t *testing.T) {
 		{"empty", "", marie, []Rule{Length, Digit, Letter}},
 		{"7 runes", "tulipe7", Context{}, []Rule{Length}},
 		{"8 runes", "tulipe7x", Context{}, nil},
-		{"é is one rune: 7", "ééééé1a", Context{}, []Rule{Length}},
-		{"é is one rune: 8 (14 bytes)", "éééééé1a", Context{}, nil},
-		{"NFD 8 runes after NFC (14 before)", strings.Repeat("e\u0301", 6) + "1a", Context{}, nil},
-		{"NFD 7 runes after NFC", strings.Repeat("e\u0301", 5) + "1a", Context{}, []Rule{Length}},
-		{"NFD 32 runes after NFC (62 before)", strings.Repeat("e\u0301", 30) + "1a", Context{}, nil},
-		{"32 runes", strings.Repeat("é", 30) + "1a", Context{}, nil},
-		{"33 runes", strings.Repeat("é", 31) + "1a", Context{}, []Rule{Length}},
-		{"33 runes, everything else wrong too", strings.Repeat("1", 33), Context{}, []Rule{Length, Letter}},
+		{"é is one rune: 7", "éàèùê1a", Context{}, []Rule{Length}},
+		{"é is one rune: 8 (14 bytes)", "éàèùêô1a", Context{}, nil},
+		{"NFD 8 runes after NFC (14 before)", strings.Repeat("e\u0301a\u0300", 3) + "1a", Context{}, nil},
+		{"NFD 7 runes after NFC", strings.Repeat("e\u0301a\u0300", 2) + "u\u03001a", Context{}, []Rule{Length}},
+		{"NFD 32 runes after NFC (62 before)", strings.Repeat("e\u0301a\u0300", 15) + "1a", Context{}, nil},
+		{"32 runes", strings.Repeat("éà", 15) + "1a", Context{}, nil},
+		{"33 runes", strings.Repeat("éà", 15) + "è1a", Context{}, []Rule{Length}},
+		{"33 runes, everything else wrong too", strings.Repeat("1", 33), Context{}, []Rule{Length, Letter, Predictable}},
 		{"emoji count one each", "🐱🐶🐭🦊 zèbre lune 7", Context{}, nil},
-		{"emoji only", "🔑🔑🔑🔑🔑🔑🔑🔑", Context{}, []Rule{Digit, Letter}},
+		{"emoji only", "🔑🐱🔑🐱🔑🐱🔑🐱", Context{}, []Rule{Digit, Letter}},
 		{"spaces accepted and counted", "   1a    ", Context{}, nil},
 		{"digits only", "20240815", Context{}, []Rule{Letter}},
-		{"digits only and common", "12345678", Context{}, []Rule{Letter, Common}},
+		{"digits only, common and a run", "12345678", Context{}, []Rule{Letter, Common, Predictable}},
+		{"one character repeated", "aaaaaaa1", Context{}, []Rule{Common, Predictable}},
+		{"one character repeated, not listed", "qqqqqqqqq7", Context{}, []Rule{Predictable}},
+		{"digit run, not listed", "a234567890", Context{}, []Rule{Predictable}},
+		{"keyboard row backwards, not listed", "poiuytreza9", Context{}, []Rule{Predictable}},
 		{"letters only", "tournesolbleu", Context{}, []Rule{Digit}},
 		{"accented letters are letters", "ééééé123", Context{}, nil},
 		{"non-Latin letters", "日本語のパスワード7", Context{}, nil},
@@ -146,8 +150,8 @@ func TestCustomLimits(t *testing.T) {
 	}{
 		{"tulipe7xtul", []Rule{Length}},
 		{"tulipe7xtuli", nil},
-		{strings.Repeat("a", 63) + "1", nil},
-		{strings.Repeat("a", 64) + "1", []Rule{Length}},
+		{strings.Repeat("ab", 31) + "c1", nil},
+		{strings.Repeat("ab", 32) + "1", []Rule{Length}},
 	}
 	for _, tt := range tests {
 		if got := p.Check(tt.password, Context{}); !slices.Equal(got, tt.want) {
@@ -303,7 +307,7 @@ func TestReadBlocklist(t *testing.T) {
 }
 
 func TestRulesOrder(t *testing.T) {
-	want := []Rule{"policy.length", "policy.digit", "policy.letter", "policy.personal", "policy.common"}
+	want := []Rule{"policy.length", "policy.digit", "policy.letter", "policy.personal", "policy.common", "policy.predictable"}
 	got := Rules()
 	if !slices.Equal(got, want) {
 		t.Fatalf("Rules() = %v, want %v", got, want)
