@@ -74,7 +74,7 @@ e2e: deps e2e-run
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags="-s -w" -o bin/sesame .
 
-## demo: the demo portal (demo parent: dupont.marie / Cartable-2026)
+## demo: the demo portal (demo parent: dupont.marie / Cartable-Vert-2026)
 demo:
 	$(GO) run . serve --demo
 

@@ -13,7 +13,7 @@
 // Each gets free ports, chosen here by asking the kernel for one
 // (listen(0)). The servers get a fresh data file in a new temporary
 // directory (removed at the end), --demo (so the demo parent dupont.marie /
-// Cartable-2026 exists) and --trusted-proxy 127.0.0.1, so each test can be
+// Cartable-Vert-2026 exists) and --trusted-proxy 127.0.0.1, so each test can be
 // its own client address. Each is ready when GET /healthz answers "ok".
 //
 // `make e2e` builds bin/sesame and bin/smtpsink first (Makefile, build-dev);

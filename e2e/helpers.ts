@@ -32,7 +32,7 @@ export { expect };
  */
 export const DEMO = {
   identifier: 'dupont.marie',
-  password: 'Cartable-2026',
+  password: 'Cartable-Vert-2026',
   name: 'Marie Dupont',
 } as const;
 

@@ -40,7 +40,7 @@ func BenchmarkRecoveryStartKnownVsUnknown(b *testing.B) {
 func BenchmarkLoginKnownVsUnknown(b *testing.B) {
 	e := newEnv(b, func(d *Deps) { d.Limits = &ratelimit.Limits{} })
 	e.acc.Hasher = password.New(password.DefaultParams, 2, time.Minute)
-	if _, err := e.acc.AdminSetPassword(context.Background(), "dupont.marie", "Cartable-2026"); err != nil {
+	if _, err := e.acc.AdminSetPassword(context.Background(), "dupont.marie", "Cartable-Vert-2026"); err != nil {
 		b.Fatal(err)
 	}
 	compareMedians(b, e, "/", "/login", 401, func(i int) url.Values {

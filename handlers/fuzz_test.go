@@ -13,7 +13,7 @@ import (
 //
 //	go test -run '^$' -fuzz FuzzForms -fuzztime 30s ./handlers/
 func FuzzForms(f *testing.F) {
-	for _, s := range []string{"email=m%40exemple.fr", "identifier=dupont.marie&password=Cartable-2026", "code=1234+5678",
+	for _, s := range []string{"email=m%40exemple.fr", "identifier=dupont.marie&password=Cartable-Vert-2026", "code=1234+5678",
 		"email=%ff", "email=a%00", "email=a&email=b", "identifier=&password=", "%", "a=%zz", strings.Repeat("x=1&", 200)} {
 		f.Add(s)
 	}

@@ -23,7 +23,7 @@ func TestLoginSlowedDownPerIdentifier(t *testing.T) {
 			t.Fatalf("try %d: %d", i, resp.StatusCode)
 		}
 	}
-	resp, body := b.post("/", "/login", url.Values{"identifier": {"Dupont.Marie"}, "password": {"Cartable-2026"}})
+	resp, body := b.post("/", "/login", url.Values{"identifier": {"Dupont.Marie"}, "password": {"Cartable-Vert-2026"}})
 	if resp.StatusCode != 429 || resp.Header.Get("Retry-After") == "" || !strings.Contains(body, "Trop de tentatives") {
 		t.Fatalf("4th try: %d %q", resp.StatusCode, resp.Header.Get("Retry-After"))
 	}

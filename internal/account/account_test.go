@@ -55,9 +55,9 @@ func add(t *testing.T, s *account.Service, id, pw string) account.Account {
 func TestLogin(t *testing.T) {
 	s, _, _, _ := newService(t)
 	ctx := context.Background()
-	add(t, s, "dupont.marie", "Cartable-2026")
+	add(t, s, "dupont.marie", "Cartable-Vert-2026")
 	add(t, s, "sans.mdp", "")
-	add(t, s, "ferme.compte", "Cartable-2026")
+	add(t, s, "ferme.compte", "Cartable-Vert-2026")
 	if _, err := s.SetState("ferme.compte", account.Disabled); err != nil {
 		t.Fatal(err)
 	}
@@ -65,13 +65,13 @@ func TestLogin(t *testing.T) {
 		id, pw string
 		ok     bool
 	}{
-		{"dupont.marie", "Cartable-2026", true},
-		{"  Dupont.Marie ", "Cartable-2026", true}, // case and spaces from a phone keyboard
-		{"dupont.marie", "cartable-2026", false},
+		{"dupont.marie", "Cartable-Vert-2026", true},
+		{"  Dupont.Marie ", "Cartable-Vert-2026", true}, // case and spaces from a phone keyboard
+		{"dupont.marie", "cartable-vert-2026", false},
 		{"dupont.marie", "", false},
-		{"inconnu", "Cartable-2026", false},
+		{"inconnu", "Cartable-Vert-2026", false},
 		{"sans.mdp", "", false}, // never activated: no password can match
-		{"ferme.compte", "Cartable-2026", false},
+		{"ferme.compte", "Cartable-Vert-2026", false},
 		{"<script>", "x", false},
 	} {
 		a, err := s.Login(ctx, c.id, c.pw)
@@ -86,11 +86,11 @@ func TestLogin(t *testing.T) {
 
 func TestLoginRehashesOldParameters(t *testing.T) {
 	s, st, _, _ := newService(t)
-	a := add(t, s, "dupont.marie", "Cartable-2026")
+	a := add(t, s, "dupont.marie", "Cartable-Vert-2026")
 	old := password.New(&password.Params{Memory: 512, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32}, 1, time.Second)
-	h, _ := old.Hash(context.Background(), "Cartable-2026")
+	h, _ := old.Hash(context.Background(), "Cartable-Vert-2026")
 	st.UpdateHash(a.ID, h)
-	if _, err := s.Login(context.Background(), a.ID, "Cartable-2026"); err != nil {
+	if _, err := s.Login(context.Background(), a.ID, "Cartable-Vert-2026"); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := st.Account(a.ID)
@@ -101,7 +101,7 @@ func TestLoginRehashesOldParameters(t *testing.T) {
 
 func TestSessions(t *testing.T) {
 	s, _, c, _ := newService(t)
-	a := add(t, s, "dupont.marie", "Cartable-2026")
+	a := add(t, s, "dupont.marie", "Cartable-Vert-2026")
 	tok, err := s.NewSession(context.Background(), a)
 	if err != nil || len(tok) < 40 {
 		t.Fatalf("token %q, %v", tok, err)
@@ -136,25 +136,25 @@ func TestSessions(t *testing.T) {
 func TestChangePassword(t *testing.T) {
 	s, st, _, n := newService(t)
 	ctx := context.Background()
-	a := add(t, s, "dupont.marie", "Cartable-2026")
+	a := add(t, s, "dupont.marie", "Cartable-Vert-2026")
 	tok, _ := s.NewSession(context.Background(), a)
 	var pe *account.PolicyError
 	if err := s.ChangePassword(ctx, a.ID, "wrong", "Nouveau-2027x", "Nouveau-2027x", "en"); !errors.Is(err, account.ErrWrongPassword) {
 		t.Fatalf("wrong current: %v", err)
 	}
-	if err := s.ChangePassword(ctx, a.ID, "Cartable-2026", "dupont2027", "dupont2027", "en"); !errors.As(err, &pe) || pe.Rules[0] != policy.Personal {
+	if err := s.ChangePassword(ctx, a.ID, "Cartable-Vert-2026", "dupont2027", "dupont2027", "en"); !errors.As(err, &pe) || pe.Rules[0] != policy.Personal {
 		t.Fatalf("password with the name: %v", err)
 	}
-	if err := s.ChangePassword(ctx, a.ID, "Cartable-2026", "Nouveau-2027x", "Nouveau-2027y", "en"); !errors.Is(err, account.ErrMismatch) {
+	if err := s.ChangePassword(ctx, a.ID, "Cartable-Vert-2026", "Nouveau-2027x", "Nouveau-2027y", "en"); !errors.Is(err, account.ErrMismatch) {
 		t.Fatalf("mismatch: %v", err)
 	}
-	if err := s.ChangePassword(ctx, a.ID, "Cartable-2026", "Ferry-2027x", "Ferry-2027x", "en"); !errors.As(err, &pe) || pe.Rules[0] != policy.Common {
+	if err := s.ChangePassword(ctx, a.ID, "Cartable-Vert-2026", "Ferry-2027x", "Ferry-2027x", "en"); !errors.As(err, &pe) || pe.Rules[0] != policy.Common {
 		t.Fatalf("password with the school's name: %v", err)
 	}
 	if n.n != 0 {
 		t.Fatal("mail worker woken by a refused change")
 	}
-	if err := s.ChangePassword(ctx, a.ID, "Cartable-2026", "Nouveau-2027x", "Nouveau-2027x", "en"); err != nil {
+	if err := s.ChangePassword(ctx, a.ID, "Cartable-Vert-2026", "Nouveau-2027x", "Nouveau-2027x", "en"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.SessionAccount(tok); !errors.Is(err, account.ErrNoSession) {
@@ -249,7 +249,7 @@ func TestImportIsIdempotent(t *testing.T) {
 		t.Fatalf("first import: %+v, %v", sum, err)
 	}
 	// A parent sets a password; a re-import must not touch it.
-	if _, err := s.AdminSetPassword(context.Background(), "dupont.marie", "Cartable-2026"); err != nil {
+	if _, err := s.AdminSetPassword(context.Background(), "dupont.marie", "Cartable-Vert-2026"); err != nil {
 		t.Fatal(err)
 	}
 	before, _ := st.Account("dupont.marie")

@@ -42,8 +42,8 @@ func TestPasswordUnicodeForms(t *testing.T) {
 			}
 		}},
 		{"ChangePassword", func(t *testing.T, s *account.Service, pw string) {
-			add(t, s, "dupont.marie", "Cartable-2026")
-			if err := s.ChangePassword(ctx, "dupont.marie", "Cartable-2026", pw, pw, "fr"); err != nil {
+			add(t, s, "dupont.marie", "Cartable-Vert-2026")
+			if err := s.ChangePassword(ctx, "dupont.marie", "Cartable-Vert-2026", pw, pw, "fr"); err != nil {
 				t.Fatal(err)
 			}
 		}},

@@ -59,7 +59,7 @@ func newServices(st *store.Store, c serviceConfig, log *slog.Logger) *services {
 // Demo parent, documented in the README.
 const (
 	demoIdentifier = "dupont.marie"
-	demoPassword   = "Cartable-2026"
+	demoPassword   = "Cartable-Vert-2026"
 )
 
 func seedDemo(ctx context.Context, s *services) error {
