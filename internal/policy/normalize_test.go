@@ -8,8 +8,8 @@ func TestNormalize(t *testing.T) {
 		{"e\u0301te\u0301", "\u00e9t\u00e9"},
 		{"\u00e9t\u00e9", "\u00e9t\u00e9"},
 		{"  Espaces gardés  ", "  Espaces gardés  "}, // never trimmed
-		{"MAJ", "MAJ"},                                 // never folded
-		{"ﬁlet", "ﬁlet"},                               // no compatibility mapping
+		{"MAJ", "MAJ"},                               // never folded
+		{"ﬁlet", "ﬁlet"},                             // no compatibility mapping
 		{"\xff", "\xff"},
 	}
 	for _, tt := range tests {
