@@ -114,7 +114,7 @@ func sameAnswerEnv(t *testing.T) *env {
 	fixed := time.Date(2026, 9, 1, 8, 0, 0, 0, time.UTC)
 	now := func() time.Time { return fixed }
 	e := newEnv(t, func(d *Deps) { d.Now, d.Accounts.Now, d.Recovery.Now = now, now, now })
-	if _, err := e.acc.Add(context.Background(), account.Account{ID: "dupont.louis", LastName: "Dupont", FirstName: "Louis", Email: "mj@exemple.fr"}, "Cartable-2026"); err != nil {
+	if _, err := e.acc.Add(context.Background(), account.Account{ID: "dupont.louis", LastName: "Dupont", FirstName: "Louis", Email: "mj@exemple.fr"}, "Cartable-Vert-2026"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.acc.SetState("dupont.louis", account.Disabled); err != nil {
@@ -173,8 +173,8 @@ func TestLoginFailureSameAnswer(t *testing.T) {
 	var first answer
 	for i, c := range []struct{ id, pw string }{
 		{"dupont.marie", "Cartable-2025"}, // wrong password
-		{"dupont.mario", "Cartable-2026"}, // unknown identifier
-		{"dupont.louis", "Cartable-2026"}, // disabled account, right password
+		{"dupont.mario", "Cartable-Vert-2026"}, // unknown identifier
+		{"dupont.louis", "Cartable-Vert-2026"}, // disabled account, right password
 	} {
 		got, _ := e.send(t, "/", "/login", url.Values{"identifier": {c.id}, "password": {c.pw}}, false, c.id)
 		if i == 0 {

@@ -47,9 +47,9 @@ func (h *countingHasher) Dummy(ctx context.Context, pw string) error {
 // tens of milliseconds, which it still does.
 func TestLoginSameWorkForEveryFailure(t *testing.T) {
 	s, st, c, _ := newService(t)
-	add(t, s, "dupont.marie", "Cartable-2026")
+	add(t, s, "dupont.marie", "Cartable-Vert-2026")
 	add(t, s, "sans.mdp", "")
-	add(t, s, "ferme.compte", "Cartable-2026")
+	add(t, s, "ferme.compte", "Cartable-Vert-2026")
 	if _, err := s.SetState("ferme.compte", account.Disabled); err != nil {
 		t.Fatal(err)
 	}
@@ -65,10 +65,10 @@ func TestLoginSameWorkForEveryFailure(t *testing.T) {
 		calls        []storetest.Call
 	}{
 		{"wrong password", "dupont.marie", "Cartable-2025", []storetest.Call{read, audit}},
-		{"unknown identifier", "dupont.mario", "Cartable-2026", []storetest.Call{read, audit}},
-		{"disabled account", "ferme.compte", "Cartable-2026", []storetest.Call{read, audit}},
-		{"no password yet", "sans.mdp", "Cartable-2026", []storetest.Call{read, audit}},
-		{"malformed identifier", "<script>", "Cartable-2026", []storetest.Call{audit}},
+		{"unknown identifier", "dupont.mario", "Cartable-Vert-2026", []storetest.Call{read, audit}},
+		{"disabled account", "ferme.compte", "Cartable-Vert-2026", []storetest.Call{read, audit}},
+		{"no password yet", "sans.mdp", "Cartable-Vert-2026", []storetest.Call{read, audit}},
+		{"malformed identifier", "<script>", "Cartable-Vert-2026", []storetest.Call{audit}},
 	} {
 		rec.Reset()
 		h.verifies, h.hashes, reads = 0, 0, 0
