@@ -172,7 +172,7 @@ func TestLoginFailureSameAnswer(t *testing.T) {
 	e := sameAnswerEnv(t)
 	var first answer
 	for i, c := range []struct{ id, pw string }{
-		{"dupont.marie", "Cartable-2025"}, // wrong password
+		{"dupont.marie", "Cartable-2025"},      // wrong password
 		{"dupont.mario", "Cartable-Vert-2026"}, // unknown identifier
 		{"dupont.louis", "Cartable-Vert-2026"}, // disabled account, right password
 	} {
