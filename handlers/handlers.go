@@ -26,6 +26,9 @@ type Config struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
 	// believed; from anyone else it is ignored.
 	TrustedProxies []*net.IPNet
+	// Location is the school's time zone: every time a page shows is
+	// in it. nil means UTC (tests), never the server's zone.
+	Location *time.Location
 }
 
 // Deps is everything the handlers call.

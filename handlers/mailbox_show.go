@@ -24,7 +24,7 @@ func (h *handler) mailboxShow(c *fiber.Ctx) error {
 	}
 	var entries []views.MailboxEntry
 	for _, e := range h.Mailbox.Entries() {
-		entries = append(entries, views.MailboxEntry{To: e.To, Subject: e.Subject, Text: e.Text, At: e.At})
+		entries = append(entries, views.MailboxEntry{To: e.To, Subject: e.Subject, Text: e.Text, At: e.At.In(h.zone())})
 	}
 	return render(c, fiber.StatusOK, views.MailboxPage(h.page(c), entries))
 }

@@ -3,12 +3,12 @@ package handlers
 import (
 	"errors"
 	"net/url"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"sesame/internal/mail/outbox"
 	"sesame/internal/recovery"
+	"sesame/locales"
 	"sesame/views"
 )
 
@@ -25,7 +25,9 @@ func (h *handler) recoveryShow(c *fiber.Ctx) error {
 	switch c.Query("msg") {
 	case "sent":
 		if v.Step == 2 {
-			v.Notice, v.NoticeData = "recovery.sent", map[string]any{"Minutes": v.CodeMinutes}
+			if err := h.sentNotice(c, f, &v); err != nil {
+				return err
+			}
 		}
 	case "resent":
 		if v.Step == 2 {
@@ -39,9 +41,34 @@ func (h *handler) recoveryShow(c *fiber.Ctx) error {
 	return h.recoveryRender(c, fiber.StatusOK, v)
 }
 
+// sentNotice says what step 1 did, truthfully and alike for every
+// address (recovery.News reads only the address's history, which known
+// and unknown addresses share): a code was sent, or none was because
+// one was sent less than a minute ago or too many were asked for.
+func (h *handler) sentNotice(c *fiber.Ctx, f recovery.Flow, v *views.RecoveryView) error {
+	n, err := h.Recovery.News(f)
+	if err != nil {
+		return err
+	}
+	until := ""
+	if !n.Until.IsZero() {
+		until = h.clock(c, n.Until)
+	}
+	switch {
+	case n.New:
+		v.Notice, v.NoticeData = "recovery.sent", map[string]any{"Count": v.CodeMinutes, "PluralCount": v.CodeMinutes, "Until": until}
+	case n.Limited:
+		v.Notice, v.NoticeData = "recovery.sent.limit", map[string]any{"Until": until, "Next": h.clock(c, n.Next)}
+		v.ResendWait = 0 // the sentence gives the time; seconds would count hours
+	default:
+		v.Notice, v.NoticeData = "recovery.sent.cooldown", map[string]any{"Until": until}
+	}
+	return nil
+}
+
 // recoveryView is the card for flow f (the zero Flow is step 1).
 func (h *handler) recoveryView(c *fiber.Ctx, f recovery.Flow) views.RecoveryView {
-	v := views.RecoveryView{Step: 1, CodeMinutes: int(h.Recovery.Config.CodeTTL / time.Minute), FieldErrors: map[string][]string{}}
+	v := views.RecoveryView{Step: 1, CodeMinutes: locales.Minutes(h.Recovery.Config.CodeTTL), FieldErrors: map[string][]string{}}
 	switch f.State {
 	case recovery.CodeSent:
 		v.Step, v.MaskedEmail = 2, outbox.MaskAddress(f.Email)

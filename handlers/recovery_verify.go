@@ -55,7 +55,7 @@ func (h *handler) recoveryResend(c *fiber.Ctx) error {
 	case errors.Is(err, recovery.ErrLimit):
 		at, _ := h.Recovery.NextCode(f)
 		return h.recoveryFailed(c, err, f, func(v *views.RecoveryView) {
-			v.Error, v.ErrorData = "recovery.resend.limit", map[string]any{"Time": at.Local().Format("15:04")}
+			v.Error, v.ErrorData = "recovery.resend.limit", map[string]any{"Time": h.clock(c, at)}
 			v.ResendWait = 0
 		})
 	case errors.Is(err, recovery.ErrNoFlow), errors.Is(err, recovery.ErrWrongStep), errors.Is(err, recovery.ErrStepDone):

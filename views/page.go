@@ -21,6 +21,9 @@ type Page struct {
 	// CSRF is the token each state-changing form posts back.
 	CSRF        string
 	Secretariat Secretariat
+	// Tel is the tel: link of Secretariat.Phone, without spaces
+	// (identity.TelURI); empty when the phone is not a number.
+	Tel string
 	// Path is the current path, for the language links.
 	Path string
 	// StaticVersion is inserted in asset URLs so they can be cached for long.

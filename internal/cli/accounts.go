@@ -182,7 +182,7 @@ func cmdOne(ctx context.Context, s *services, cmd, id string, input []byte, out 
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "identifier\t%s\nlast name\t%s\nfirst name\t%s\ne-mail\t%s\nlanguage\t%s\nstate\t%s\npassword\t%s\ncreated\t%s\nupdated\t%s\npassword changed\t%s\n",
 		a.ID, a.LastName, a.FirstName, a.Email, orDash(a.Lang), a.State, pwState(a),
-		stamp(a.Created), stamp(a.Updated), stamp(a.PasswordChanged))
+		s.stamp(a.Created), s.stamp(a.Updated), s.stamp(a.PasswordChanged))
 	tw.Flush()
 	return 0
 }
@@ -238,9 +238,20 @@ func pwState(a account.Account) string {
 	return "not yet chosen"
 }
 
-func stamp(t time.Time) string {
+// stamp writes t in the school's zone and names the zone, so an
+// operator on a UTC server reads the time the parents saw.
+func (s *services) stamp(t time.Time) string {
 	if t.IsZero() {
 		return "-"
 	}
-	return t.Local().Format("2006-01-02 15:04")
+	return t.In(s.zone()).Format("2006-01-02 15:04") + " (" + s.zone().String() + ")"
+}
+
+// zone is the school's time zone; UTC for services built without one
+// (tests), never the server's.
+func (s *services) zone() *time.Location {
+	if s.loc == nil {
+		return time.UTC
+	}
+	return s.loc
 }

@@ -39,7 +39,7 @@ func auditCmd(s *services, args []string, out io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	from, err := parseSince(*since, time.Now())
+	from, err := parseSince(*since, time.Now(), s.zone())
 	if err != nil {
 		fmt.Fprintf(out, "sesame audit: invalid --since %q: use 2026-09-01, 2026-09-01T08:00, 24h or 7d\n", *since)
 		return 2
@@ -50,9 +50,9 @@ func auditCmd(s *services, args []string, out io.Writer) int {
 		return 1
 	}
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "TIME\tEVENT\tACCOUNT\tE-MAIL\tADDRESS\tDETAIL")
+	fmt.Fprintln(tw, "TIME ("+s.zone().String()+")\tEVENT\tACCOUNT\tE-MAIL\tADDRESS\tDETAIL")
 	for _, e := range evs {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.Time.Local().Format("2006-01-02 15:04:05"), e.Kind,
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.Time.In(s.zone()).Format("2006-01-02 15:04:05"), e.Kind,
 			orDash(e.Account), orDash(e.Email), orDash(e.IP), orDash(e.Detail))
 	}
 	tw.Flush()
@@ -60,7 +60,9 @@ func auditCmd(s *services, args []string, out io.Writer) int {
 	return 0
 }
 
-func parseSince(s string, now time.Time) (time.Time, error) {
+// parseSince reads --since: a duration back from now, or a date and
+// time in the school's zone loc.
+func parseSince(s string, now time.Time, loc *time.Location) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
 	}
@@ -74,7 +76,7 @@ func parseSince(s string, now time.Time) (time.Time, error) {
 		return now.Add(-d), nil
 	}
 	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02 15:04", "2006-01-02"} {
-		if t, err := time.ParseInLocation(layout, s, time.Local); err == nil {
+		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
 			return t, nil
 		}
 	}

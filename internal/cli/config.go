@@ -38,11 +38,16 @@ type serveOptions struct {
 	TrustedProxy, TLSCert, TLSKey      string
 	Pprof                              string
 	RateLimits                         string
+	Timezone                           string
 }
 
 // defaultMailRetry is the first retry delay of a deferred e-mail; later
 // ones double, up to 15 minutes.
 const defaultMailRetry = 10 * time.Second
+
+// defaultTimezone is where most schools are; the server's zone (UTC on
+// most VMs and containers) is never what a parent reads.
+const defaultTimezone = "Europe/Paris"
 
 func serveFlags(out io.Writer) (*flagSetWith, *serveOptions) {
 	o := &serveOptions{}
@@ -72,6 +77,7 @@ func serveFlags(out io.Writer) (*flagSetWith, *serveOptions) {
 	fs.StringVar(&o.TLSKey, "tls-key", "", "the private key file (PEM) of --tls-cert")
 	fs.StringVar(&o.Pprof, "pprof", "", "serve Go's profiler on this loopback address, e.g. 127.0.0.1:6060 (off by default; for performance work)")
 	fs.StringVar(&o.RateLimits, "rate-limits", "on", "on: slow down repeated logins and recoveries per client address, identifier and e-mail; off: only for load tests on loopback (the per-address code limits in the data file stay)")
+	fs.StringVar(&o.Timezone, "timezone", defaultTimezone, "the school's time zone, for every time shown on pages, in e-mails and by the admin commands, e.g. Europe/Paris or Indian/Reunion (the server's own zone is not used)")
 	fs.DurationVar(&o.CodeTTL, "code-ttl", recovery.DefaultConfig.CodeTTL, "how long a security code stays valid, e.g. 30m (tests use a few seconds)")
 	return &flagSetWith{fs}, o
 }
@@ -124,6 +130,9 @@ type serviceConfig struct {
 	Policy          *policy.Policy
 	HashConcurrency int
 	CodeTTL         time.Duration
+	// Location is the school's time zone (--timezone): every time shown
+	// to a parent or an operator is in it.
+	Location *time.Location
 }
 
 // parseServeConfig checks every option and returns them typed. The
@@ -208,7 +217,26 @@ func (o *serveOptions) serviceConfig() (serviceConfig, error) {
 	if err := checkDuration("code-ttl", o.CodeTTL, time.Second, 24*time.Hour); err != nil {
 		return serviceConfig{}, err
 	}
-	return serviceConfig{School: o.School, Policy: pol, HashConcurrency: o.HashConcurrency, CodeTTL: o.CodeTTL}, nil
+	loc, err := loadTimezone(o.Timezone)
+	if err != nil {
+		return serviceConfig{}, err
+	}
+	return serviceConfig{School: o.School, Policy: pol, HashConcurrency: o.HashConcurrency, CodeTTL: o.CodeTTL, Location: loc}, nil
+}
+
+// loadTimezone reads --timezone from the zone data embedded in the
+// binary (time/tzdata), so it works on a bare host without
+// /usr/share/zoneinfo. "Local" is refused: it is the server's zone,
+// which is what the option exists to avoid.
+func loadTimezone(name string) (*time.Location, error) {
+	if name == "" || name == "Local" {
+		return nil, optionError("timezone", name, "must name a zone, e.g. Europe/Paris or Indian/Reunion")
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, optionError("timezone", name, "unknown time zone; use a name such as Europe/Paris or Indian/Reunion")
+	}
+	return loc, nil
 }
 
 // parseMail reads the SMTP server, the outbox's timings and the
@@ -351,7 +379,7 @@ func (c *serveConfig) composer() *mail.Composer {
 	return &mail.Composer{
 		Locales: bundle(), School: c.Services.School, BaseURL: c.BaseURL.String(),
 		MailFrom: c.MailFrom, ReplyTo: c.MailReplyTo, CodeTTL: c.Services.CodeTTL,
-		Secretariat: mail.Secretariat(c.Secretariat),
+		Secretariat: mail.Secretariat(c.Secretariat), Location: c.Services.Location,
 	}
 }
 

@@ -38,6 +38,9 @@ type services struct {
 	accounts *account.Service
 	recovery *recovery.Service
 	log      *slog.Logger
+	// loc is the school's time zone, for the times the admin commands
+	// print.
+	loc *time.Location
 }
 
 func newServices(st *store.Store, c serviceConfig, log *slog.Logger) *services {
@@ -53,7 +56,7 @@ func newServices(st *store.Store, c serviceConfig, log *slog.Logger) *services {
 	rec := &recovery.Service{Store: st, Accounts: acc, Secret: st.Secret(), Config: rc}
 	acc.Audit = store.AuditLog{Store: st, Log: log}
 	rec.Audit = acc.Audit
-	return &services{store: st, accounts: acc, recovery: rec, log: log}
+	return &services{store: st, accounts: acc, recovery: rec, log: log, loc: c.Location}
 }
 
 // Demo parent, documented in the README.
@@ -192,7 +195,7 @@ func handlerDeps(c *serveConfig, s *services, mailbox *delivery.Mailbox, log *sl
 	deps := handlers.Deps{
 		Config: handlers.Config{
 			School: c.Services.School, BaseURL: c.BaseURL, DefaultLang: c.Lang, Demo: c.Demo,
-			TrustedProxies: c.TrustedProxies, Secretariat: c.Secretariat,
+			TrustedProxies: c.TrustedProxies, Secretariat: c.Secretariat, Location: c.Services.Location,
 		},
 		Accounts: s.accounts,
 		Recovery: s.recovery,

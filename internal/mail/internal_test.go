@@ -29,7 +29,7 @@ func TestOneLine(t *testing.T) {
 func TestTelURL(t *testing.T) {
 	for in, want := range map[string]string{
 		"01 23 45 67 89":            "tel:0123456789",
-		"+33 (0)1.23.45.67":         "tel:+3301234567",
+		"+33 (0)1.23.45.67.89":      "tel:+33123456789",
 		"01 23 45 67 89 (standard)": "",
 		"call us":                   "",
 		"12":                        "",

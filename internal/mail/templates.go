@@ -3,11 +3,11 @@ package mail
 import (
 	"embed"
 	htmltemplate "html/template"
-	"strconv"
 	"strings"
 	texttemplate "text/template"
 	"time"
 
+	"sesame/internal/identity"
 	"sesame/internal/mail/outbox"
 
 	"sesame/locales"
@@ -108,7 +108,7 @@ func (c *Composer) newView(lang string, m outbox.Message) *view {
 		if ttl <= 0 {
 			ttl = outbox.DefaultCodeTTL
 		}
-		v.Minutes = int((ttl + 30*time.Second) / time.Minute)
+		v.Minutes = locales.Minutes(ttl)
 		until := m.ExpiresAt
 		if until.IsZero() {
 			until = c.now().Add(ttl)
@@ -162,43 +162,12 @@ func (v *view) HasHelp() bool {
 // formatTime writes t the way a parent writes it; month names and word
 // order are in the locale files, not in Go's layouts.
 func (c *Composer) formatTime(lang, id string, t time.Time) string {
-	t = t.In(c.location())
-	data := map[string]any{
-		"Day":    strconv.Itoa(t.Day()),
-		"Month":  c.Locales.T(lang, "mail.month."+strconv.Itoa(int(t.Month())), nil),
-		"Year":   strconv.Itoa(t.Year()),
-		"Hour":   strconv.Itoa(t.Hour()),
-		"Hour2":  twoDigits(t.Hour()),
-		"Minute": twoDigits(t.Minute()),
-	}
-	return c.Locales.T(lang, id, data)
+	return c.Locales.Time(lang, id, t.In(c.location()))
 }
 
-func twoDigits(n int) string {
-	if n < 10 {
-		return "0" + strconv.Itoa(n)
-	}
-	return strconv.Itoa(n)
-}
-
-// telURL makes a tel: link from a phone number as people write it
-// ("01 23 45 67 89", "+33 1 23…"); html/template refuses tel: URLs it
-// did not see built, and only digits and a leading + go into this one.
+// telURL is identity.TelURI as a URL html/template trusts: it refuses
+// tel: URLs it did not see built, and only digits and a leading + go
+// into this one.
 func telURL(phone string) htmltemplate.URL {
-	var b strings.Builder
-	for i, r := range phone {
-		switch {
-		case r >= '0' && r <= '9':
-			b.WriteRune(r)
-		case r == '+' && i == 0:
-			b.WriteRune(r)
-		case r == ' ' || r == '.' || r == '-' || r == '(' || r == ')' || r == '\u00a0':
-		default:
-			return ""
-		}
-	}
-	if b.Len() < 3 {
-		return ""
-	}
-	return htmltemplate.URL("tel:" + b.String())
+	return htmltemplate.URL(identity.TelURI(phone))
 }

@@ -29,7 +29,8 @@ type Store interface {
 	// and stores what it returns: the new code replacing any older one,
 	// its issue time, its e-mail in the outbox; and the flow f under key
 	// when key is not nil; and ev when not nil. Limits are thus checked
-	// and applied atomically, in one disk write.
+	// and applied atomically, in one disk write. decide runs before f is
+	// stored, so it may complete f.
 	Issue(email string, key []byte, f *Flow, decide func(History) Issued, ev *audit.Event) error
 	// TryCode runs try on the address's pending code (nil if none) inside
 	// one transaction and saves the code as try left it, even when try
@@ -143,7 +144,13 @@ func (s *Service) Start(ctx context.Context, email, lang string) (string, Flow, 
 		ids[i] = a.ID
 	}
 	ev := s.event(ctx, audit.Event{Kind: audit.RecoveryStarted, Email: email, Account: strings.Join(ids, ","), Detail: fmt.Sprintf("%d account(s)", len(accts))})
-	if err := s.Store.Issue(email, Key(tok), &f, s.decide(email, lang, accts, now), ev); err != nil {
+	decide := s.decide(email, lang, accts, now)
+	record := func(h History) Issued {
+		is := decide(h)
+		f.NoNewCode = is.Code == nil
+		return is
+	}
+	if err := s.Store.Issue(email, Key(tok), &f, record, ev); err != nil {
 		return "", Flow{}, err
 	}
 	s.notify()
@@ -189,6 +196,46 @@ func (s *Service) NextCode(f Flow) (time.Time, error) {
 		return time.Time{}, err
 	}
 	return s.nextCode(h, s.now())
+}
+
+// CodeNews is what step 2 can truthfully tell, after step 1, about the
+// code of the flow's address. It is read from the address's history,
+// which known and unknown addresses alike have (an unknown one's codes
+// are recorded, never mailed), so it says the same for both and reveals
+// nothing about the address.
+type CodeNews struct {
+	// New is true when step 1 issued a code: false when the cooldown or
+	// a limit kept it from issuing one.
+	New bool
+	// Until is when the address's pending code stops being valid; zero
+	// when no code is valid (expired, used, too many wrong tries).
+	Until time.Time
+	// Next is when a new code can be asked for; zero: now.
+	Next time.Time
+	// Limited is true when Next comes from the hourly or daily limit
+	// rather than the cooldown between two codes.
+	Limited bool
+}
+
+// News says whether step 1 of flow f issued a code and, if not, whether
+// an earlier one is still valid and when a new one can be had. It only
+// reads.
+func (s *Service) News(f Flow) (CodeNews, error) {
+	h, err := s.Store.History(f.Email)
+	if err != nil {
+		return CodeNews{}, err
+	}
+	now := s.now()
+	var n CodeNews
+	n.New = !f.NoNewCode
+	if c := h.Code; c != nil {
+		if !c.Used && c.Attempts < s.Config.MaxAttempts && now.Before(c.Expires) {
+			n.Until = c.Expires
+		}
+	}
+	next, why := s.nextCode(h, now)
+	n.Next, n.Limited = next, errors.Is(why, ErrLimit)
+	return n, nil
 }
 
 func (s *Service) nextCode(h History, now time.Time) (time.Time, error) {

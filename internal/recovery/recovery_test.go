@@ -528,3 +528,68 @@ func TestSetPasswordUnicodeForms(t *testing.T) {
 		}
 	}
 }
+
+// TestNewsDuringCooldown: step 1 asked again within the cooldown issues
+// no code, and News says so, with the earlier code's end and when a new
+// one can be had — the same for a known, a disabled and an unknown
+// address (defect 7: the page said "a code was just sent").
+func TestNewsDuringCooldown(t *testing.T) {
+	ctx := context.Background()
+	var want *[2]recovery.CodeNews
+	for _, addr := range []string{"luc@exemple.fr", "anne@exemple.fr", "inconnu@exemple.fr"} {
+		f := setup(t)
+		start := f.clk.now()
+		_, first, err := f.rec.Start(ctx, addr, "fr")
+		if err != nil {
+			t.Fatal(err)
+		}
+		n1, err := f.rec.News(first)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !n1.New || !n1.Until.Equal(start.Add(recovery.DefaultConfig.CodeTTL)) || n1.Limited {
+			t.Errorf("%s: first start: %+v", addr, n1)
+		}
+		f.clk.add(20 * time.Second)
+		_, again, err := f.rec.Start(ctx, addr, "fr")
+		if err != nil {
+			t.Fatal(err)
+		}
+		n2, err := f.rec.News(again)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n2.New || !n2.Until.Equal(n1.Until) || !n2.Next.Equal(start.Add(recovery.DefaultConfig.Cooldown)) || n2.Limited {
+			t.Errorf("%s: start within the cooldown: %+v", addr, n2)
+		}
+		got := [2]recovery.CodeNews{n1, n2}
+		if want == nil {
+			want = &got
+		} else if got != *want {
+			t.Errorf("%s: %+v, the first address got %+v", addr, got, *want)
+		}
+	}
+}
+
+// TestNewsAtTheLimit: past the hourly limit, News names the limit and
+// when it ends.
+func TestNewsAtTheLimit(t *testing.T) {
+	ctx := context.Background()
+	f := setup(t)
+	start := f.clk.now()
+	var fl recovery.Flow
+	for i := 0; i <= recovery.DefaultConfig.PerHour; i++ {
+		var err error
+		if _, fl, err = f.rec.Start(ctx, "inconnu@exemple.fr", "fr"); err != nil {
+			t.Fatal(err)
+		}
+		f.clk.add(2 * time.Minute)
+	}
+	n, err := f.rec.News(fl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n.New || !n.Limited || !n.Next.Equal(start.Add(time.Hour)) || n.Until.IsZero() {
+		t.Errorf("%+v", n)
+	}
+}

@@ -48,6 +48,9 @@ type Flow struct {
 	// cannot be used to change an identifier's password again without a
 	// new code.
 	Set []string `json:"set,omitempty"`
+	// NoNewCode is true when step 1 issued no code, the cooldown or a
+	// limit holding it back; step 2 then says so (see News).
+	NoNewCode bool `json:"no_new_code,omitempty"`
 }
 
 // Remaining returns the identifiers this flow may still set a password
