@@ -225,6 +225,9 @@ func TestServeRefusesBadOptions(t *testing.T) {
 		{[]string{"serve", "--tls-cert", "/nonexistent/cert.pem", "--tls-key", "/nonexistent/key.pem"}, "--tls-cert"},
 		{[]string{"serve", "--pprof", "0.0.0.0:6060"}, "--pprof"},
 		{[]string{"serve", "--rate-limits", "maybe"}, "--rate-limits"},
+		{[]string{"serve", "--timezone", "Europe/Pariss"}, "--timezone"},
+		{[]string{"serve", "--timezone", "Local"}, "--timezone"},
+		{[]string{"serve", "--timezone", ""}, "--timezone"},
 		{[]string{"serve", "now"}, "unexpected argument"},
 	} {
 		out, code := run(t, "", c.args...)
@@ -236,6 +239,7 @@ func TestServeRefusesBadOptions(t *testing.T) {
 		{"SESAME_LANG", "de", "--lang"},
 		{"SESAME_MAIL_RETRY", "soon", "SESAME_MAIL_RETRY"},
 		{"SESAME_MAIL_RETRY", "50ms", "--mail-retry"},
+		{"SESAME_TIMEZONE", "Mars/Olympus", "--timezone"},
 	} {
 		t.Run(c.env+"="+c.value, func(t *testing.T) {
 			t.Setenv(c.env, c.value)

@@ -68,7 +68,7 @@ func serveFlags(out io.Writer) (*flagSetWith, *serveOptions) {
 	fs.StringVar(&o.SMTPURL, "smtp-url", "", "the school's SMTP server: smtp://user@host:587 (STARTTLS) or smtps://user@host:465 (TLS); without it, e-mails wait in the outbox")
 	fs.StringVar(&o.SMTPTLS, "smtp-tls", "mandatory", "mandatory (never send in clear), opportunistic, or none (plain SMTP, only for a trusted relay on the same network)")
 	fs.StringVar(&o.SMTPPasswordFile, "smtp-password-file", "", "a file holding the SMTP password (or set SESAME_SMTP_PASSWORD), so it never appears in the command line")
-	fs.StringVar(&o.MailFrom, "mail-from", "", "the e-mails' sender, e.g. \"Espace Parents <no-reply@ecole.fr>\" (default no-reply@ the base URL's host)")
+	fs.StringVar(&o.MailFrom, "mail-from", "", "the e-mails' sender, e.g. no-reply@ecole.fr; without a display name, e-mails come from \"Espace Parents – SCHOOL\" (default no-reply@ the base URL's host)")
 	fs.StringVar(&o.MailReplyTo, "mail-reply-to", "", "where parents' replies go, e.g. the school office's address")
 	fs.DurationVar(&o.Retention, "outbox-retention", 30*24*time.Hour, "how long sent and failed e-mails stay listed in `sesame mail queue` (without their codes)")
 	fs.DurationVar(&o.MailRetry, "mail-retry", defaultMailRetry, "how long an e-mail the SMTP server did not take waits before its first retry; each later retry waits twice as long, up to 15m")
@@ -263,7 +263,9 @@ func parseMail(o *serveOptions, c *serveConfig) error {
 	c.Retention, c.MailRetry = o.Retention, o.MailRetry
 	c.MailFrom = o.MailFrom
 	if c.MailFrom == "" {
-		c.MailFrom = "Sésame <no-reply@" + c.BaseURL.Hostname() + ">"
+		// A bare address: the composer names the sender after the
+		// school (mail.from_name), which parents recognise in a list.
+		c.MailFrom = "no-reply@" + c.BaseURL.Hostname()
 	}
 	if err := c.composer().Validate(); err != nil {
 		return optionError("mail-from", c.MailFrom, err.Error())

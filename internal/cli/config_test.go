@@ -1,18 +1,23 @@
 package cli
 
 import (
+	"bytes"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"sesame/internal/mail/delivery"
+	"sesame/internal/mail/mailtest"
+	"sesame/internal/mail/outbox"
 	"sesame/internal/policy"
 	"sesame/internal/recovery"
+	"sesame/internal/store"
 	"sesame/views"
 )
 
@@ -47,7 +52,8 @@ func TestParseServeConfigDefaults(t *testing.T) {
 		{"Services.CodeTTL", c.Services.CodeTTL, recovery.DefaultConfig.CodeTTL},
 		{"LogLevel", c.LogLevel, slog.LevelInfo},
 		{"SMTP", c.SMTP == nil, true},
-		{"MailFrom", c.MailFrom, "Sésame <no-reply@localhost>"},
+		{"MailFrom", c.MailFrom, "no-reply@localhost"},
+		{"Services.Location", c.Services.Location.String(), "Europe/Paris"},
 		{"MailReplyTo", c.MailReplyTo, ""},
 		{"Retention", c.Retention, 30 * 24 * time.Hour},
 		{"MailRetry", c.MailRetry, 10 * time.Second},
@@ -73,6 +79,7 @@ func TestParseServeConfigTyped(t *testing.T) {
 	t.Setenv("SESAME_SMTP_PASSWORD", "from-the-environment")
 	t.Setenv("SESAME_MAIL_RETRY", "250ms")
 	t.Setenv("SESAME_SECRETARIAT_HOURS", "8h-17h")
+	t.Setenv("SESAME_TIMEZONE", "Indian/Reunion")
 	c, err := configFrom(t,
 		"--addr", ":8443", "--data", "/var/lib/sesame/s.db", "--base-url", "https://parents.ecole.fr/portail/",
 		"--school", "École Jules Ferry", "--secretariat-phone", "01 23 45 67 89", "--secretariat-email", "secretariat@ecole.fr",
@@ -105,7 +112,8 @@ func TestParseServeConfigTyped(t *testing.T) {
 		{"Services.CodeTTL", c.Services.CodeTTL, 20 * time.Minute},
 		{"LogLevel", c.LogLevel, slog.LevelDebug},
 		{"SMTP", *c.SMTP, delivery.SMTPConfig{Host: "smtp.ecole.fr", Port: 2525, Username: "portail", Password: "mot-de-passe-smtp", TLS: delivery.TLSOpportunistic}},
-		{"MailFrom", c.MailFrom, "Sésame <no-reply@parents.ecole.fr>"},
+		{"MailFrom", c.MailFrom, "no-reply@parents.ecole.fr"},
+		{"Services.Location", c.Services.Location.String(), "Indian/Reunion"},
 		{"MailReplyTo", c.MailReplyTo, "secretariat@ecole.fr"},
 		{"Retention", c.Retention, 48 * time.Hour},
 		{"MailRetry", c.MailRetry, 250 * time.Millisecond},
@@ -137,5 +145,81 @@ func TestParseServeConfigSMTPPasswordFromEnv(t *testing.T) {
 	}
 	if s := c.SMTP.String(); strings.Contains(s, "from-the-environment") {
 		t.Errorf("String() shows the password: %s", s)
+	}
+}
+
+// utcServer makes the process's zone UTC for the test, as on most VMs
+// and containers.
+func utcServer(t *testing.T) {
+	old := time.Local
+	time.Local = time.UTC
+	t.Cleanup(func() { time.Local = old })
+}
+
+// --timezone reaches the e-mails: on a UTC server, a school in Paris
+// reads Paris time in the code e-mail (defect 5).
+func TestTimezoneReachesTheMail(t *testing.T) {
+	utcServer(t)
+	c, err := configFrom(t, "--data", "s.db", "--timezone", "Europe/Paris", "--school", "Collège Jean Moulin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	created := time.Date(2026, 11, 30, 3, 20, 0, 0, time.UTC)
+	msg, err := c.composer().Compose(outbox.Message{Kind: outbox.KindRecoveryCode, To: "a@exemple.fr", Lang: "fr",
+		Code: "12345678", Created: created, ExpiresAt: created.Add(30 * time.Minute)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if _, err := msg.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	p := mailtest.ParseMail(t, buf.Bytes())
+	if !strings.Contains(p.Text, "valable 30 minutes, jusqu'à 4 h 50.") {
+		t.Errorf("code e-mail:\n%s", p.Text)
+	}
+	if from, _ := p.Header.AddressList("From"); len(from) != 1 || from[0].Name != "Espace Parents – Collège Jean Moulin" {
+		t.Errorf("From: %q", p.Header.Get("From"))
+	}
+}
+
+// The admin commands print times in the school's zone and name it, on
+// the file and through the server's socket alike (defect 5).
+func TestAdminTimesInSchoolZone(t *testing.T) {
+	utcServer(t)
+	t.Setenv("SESAME_TIMEZONE", "Indian/Reunion")
+	data := filepath.Join(t.TempDir(), "s.db")
+	run(t, "", "accounts", "--data", data, "add", "--last-name", "Dupont", "--first-name", "Marie", "--email", "m@exemple.fr")
+	reunion, _ := time.LoadLocation("Indian/Reunion")
+	out, code := run(t, "", "accounts", "--data", data, "show", "dupont.marie")
+	m := regexp.MustCompile(`created\s+(\S+ \S+) \(Indian/Reunion\)`).FindStringSubmatch(out)
+	if code != 0 || m == nil {
+		t.Fatalf("accounts show:\n%s", out)
+	}
+	if at, err := time.ParseInLocation("2006-01-02 15:04", m[1], reunion); err != nil || time.Since(at).Abs() > 2*time.Minute {
+		t.Errorf("created %s is not now in La Réunion (%v)", m[1], err)
+	}
+	out, _ = run(t, "", "audit", "--data", data)
+	if !strings.Contains(out, "TIME (Indian/Reunion)") || !strings.Contains(out, m[1][:13]) {
+		t.Errorf("audit:\n%s", out)
+	}
+	st, err := store.Open(data, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	sc, err := envServiceConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, err := listenAdmin(data, newServices(st, sc, slog.New(slog.NewTextHandler(io.Discard, nil))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	t.Setenv("SESAME_TIMEZONE", "UTC") // the server's zone answers, not the client's
+	out, _ = run(t, "", "accounts", "--data", data, "show", "dupont.marie")
+	if !strings.Contains(out, "(Indian/Reunion)") {
+		t.Errorf("through the socket:\n%s", out)
 	}
 }

@@ -63,8 +63,9 @@ type Composer struct {
 	// CodeTTL is announced when a recovery-code message has no ExpiresAt;
 	// zero means outbox.DefaultCodeTTL.
 	CodeTTL time.Duration
-	// Location is the time zone of the times printed in e-mails; nil
-	// means the server's local zone.
+	// Location is the school's time zone (--timezone), in which every
+	// time an e-mail prints is written; nil means UTC, never the
+	// server's zone, which is rarely the school's.
 	Location *time.Location
 	// Now is the clock for the Date header; nil means time.Now.
 	Now func() time.Time
@@ -189,7 +190,7 @@ func (c *Composer) location() *time.Location {
 	if c.Location != nil {
 		return c.Location
 	}
-	return time.Local
+	return time.UTC
 }
 
 // messageIDHost is the right-hand side of Message-IDs: the public host

@@ -79,7 +79,8 @@ func TestDeliveredOnce(t *testing.T) {
 			if rt, _ := p.Header.AddressList("Reply-To"); len(rt) != 1 || rt[0].Address != "secretariat@college-exemple.fr" {
 				t.Errorf("Reply-To = %v", rt)
 			}
-			if from, _ := p.Header.AddressList("From"); len(from) != 1 || from[0].Name != "Sésame – Collège Jean Moulin" {
+			wantFrom := map[string]string{"fr": "Espace Parents – Collège Jean Moulin", "en": "Parents' area – Collège Jean Moulin"}[tt.lang]
+			if from, _ := p.Header.AddressList("From"); len(from) != 1 || from[0].Name != wantFrom {
 				t.Errorf("From = %v", from)
 			}
 			for _, part := range []struct{ name, body string }{{"text", p.Text}, {"html", p.HTML}} {
