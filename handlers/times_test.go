@@ -43,7 +43,7 @@ func TestSentNoticeSchoolTimeAndPlural(t *testing.T) {
 	}{
 		{30 * time.Minute, "Il est valable 30 minutes, jusqu&#39;à 4 h 50."},
 		{time.Minute, "Il est valable 1 minute, jusqu&#39;à 4 h 21."},
-		{90 * time.Second, "Il est valable 2 minutes, jusqu&#39;à 4 h 21."},
+		{90 * time.Second, "Il est valable 1 minute, jusqu&#39;à 4 h 21."},
 	} {
 		e := newEnv(t, fixedClock(at), func(d *Deps) {
 			d.Config.Location = paris(t)

@@ -6,17 +6,19 @@ import (
 )
 
 // Minutes is how a duration is announced to a parent, in whole minutes,
-// rounded up: a code valid 90 s is "valid 2 minutes" and 61 s "2 minutes"
-// too. Rounding up keeps the figure identical on the page and in the
-// e-mail (both call this), and the code's real end is always printed
-// beside it ("until 4:51"), so the parent who trusts the figure is at
-// most seconds late while the exact time stays in view. A duration
-// above zero is never announced as 0 minutes.
+// rounded down: a parent is never told more time than they have (the
+// e-mail arrives after the code started counting anyway). A code valid
+// 90 s is "valid 1 minute, until 4 h 21" when issued at 4 h 20: the
+// figure agrees with the time of day beside it, which is truncated to
+// the minute too; rounding up would say "2 minutes, until 4 h 21". A
+// duration under a minute is announced as 1 minute rather than 0 (only
+// tests use such --code-ttl). The page and the e-mail both call this,
+// so they always give the same figure.
 func Minutes(d time.Duration) int {
 	if d <= 0 {
 		return 0
 	}
-	return int((d + time.Minute - 1) / time.Minute)
+	return max(1, int(d/time.Minute))
 }
 
 // Time writes t as the sentence id (mail.time, mail.datetime) lays it

@@ -45,7 +45,7 @@ func TestCodeMailSchoolTime(t *testing.T) {
 	}{
 		{30 * time.Minute, "Ce code est valable 30 minutes, jusqu'à 4 h 50."},
 		{time.Minute, "Ce code est valable 1 minute, jusqu'à 4 h 21."},
-		{90 * time.Second, "Ce code est valable 2 minutes, jusqu'à 4 h 21."},
+		{90 * time.Second, "Ce code est valable 1 minute, jusqu'à 4 h 21."},
 	} {
 		m := outbox.Message{Kind: outbox.KindRecoveryCode, To: "a@exemple.fr", Lang: "fr", Code: "12345678",
 			Created: created, ExpiresAt: created.Add(c.ttl)}
