@@ -15,6 +15,7 @@ import (
 	"sesame/internal/audit"
 	"sesame/internal/identity"
 	"sesame/internal/importcsv"
+	"sesame/internal/store"
 )
 
 const accountsUsage = `Usage: sesame accounts COMMAND [options]
@@ -45,6 +46,9 @@ func execAdmin(s *services, req adminRequest, out io.Writer) int {
 	}
 	if len(args) == 2 && args[0] == "backup" {
 		return backupCmd(s, args[1], out)
+	}
+	if len(args) >= 1 && args[0] == "check" {
+		return checkCmd(s, args[1:], out)
 	}
 	if len(args) >= 1 && args[0] == "audit" {
 		return auditCmd(s, args[1:], out)
@@ -139,7 +143,8 @@ func cmdAdd(ctx context.Context, s *services, args []string, out io.Writer) int 
 
 func cmdList(s *services, out io.Writer) int {
 	as, err := s.accounts.List()
-	if err != nil {
+	// Broken records are reported after the good ones are listed.
+	if err != nil && !errors.Is(err, store.ErrCorrupt) {
 		fmt.Fprintln(out, "sesame accounts list:", err)
 		return 1
 	}
@@ -150,7 +155,18 @@ func cmdList(s *services, out io.Writer) int {
 	}
 	tw.Flush()
 	fmt.Fprintf(out, "%d account(s)\n", len(as))
-	return 0
+	return reportBroken(out, "sesame accounts list", err)
+}
+
+// reportBroken ends a listing that left out records it could not read:
+// it names them (keys only) and points at `sesame check`, and the
+// command exits 1 so a script notices.
+func reportBroken(out io.Writer, cmd string, err error) int {
+	if err == nil {
+		return 0
+	}
+	fmt.Fprintf(out, "%s: %v\nsome records could not be read: run `sesame check` and restore a backup or use --repair-to\n", cmd, err)
+	return 1
 }
 
 func cmdOne(ctx context.Context, s *services, cmd, id string, input []byte, out io.Writer) int {

@@ -10,6 +10,8 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"runtime/debug"
+	"strings"
 	"sync"
 	"time"
 
@@ -105,8 +107,24 @@ func (a *adminServer) handle(conn net.Conn) {
 		return
 	}
 	var out bytes.Buffer
-	code := execAdmin(a.s, req, &out)
+	code := a.exec(req, &out)
 	json.NewEncoder(conn).Encode(adminResponse{Output: out.String(), Code: code})
+}
+
+// exec runs one admin command; a panic (a damaged page of the data file)
+// fails that command with a message, never the server.
+func (a *adminServer) exec(req adminRequest, out *bytes.Buffer) (code int) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			// Args never hold a secret (passwords come on the input).
+			a.s.log.Error("admin command failed: the data file may be damaged; run `sesame check`",
+				"command", strings.Join(req.Args, " "), "panic", fmt.Sprint(r))
+			fmt.Fprintf(out, "\nsesame: the command failed reading the data file (%v): it may be damaged; run `sesame check`\n", r)
+			code = 1
+		}
+	}()
+	return execAdmin(a.s, req, out)
 }
 
 var errAdminClosing = errors.New("admin socket closing")

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -9,6 +10,7 @@ import (
 
 	"sesame/internal/mail/delivery"
 	"sesame/internal/mail/outbox"
+	"sesame/internal/store"
 )
 
 const mailUsage = `Usage: sesame mail COMMAND [options]
@@ -84,7 +86,8 @@ func runMailTest(args []string, stdout, stderr io.Writer) int {
 // mailQueue prints the outbox for `sesame mail queue`.
 func mailQueue(s *services, out io.Writer) int {
 	msgs, err := s.store.Outbox()
-	if err != nil {
+	// Broken messages are reported after the good ones are listed.
+	if err != nil && !errors.Is(err, store.ErrCorrupt) {
 		fmt.Fprintln(out, "sesame mail queue:", err)
 		return 1
 	}
@@ -99,5 +102,5 @@ func mailQueue(s *services, out io.Writer) int {
 	}
 	tw.Flush()
 	fmt.Fprintf(out, "%d pending, %d sent, %d failed\n", counts[outbox.StatusPending], counts[outbox.StatusSent], counts[outbox.StatusFailed])
-	return 0
+	return reportBroken(out, "sesame mail queue", err)
 }

@@ -31,6 +31,8 @@ Usage:
   sesame audit [--account ID] [--since 7d]
                                 sign-ins, recoveries, password changes, admin commands
   sesame backup FILE            a consistent copy of the data file, even while serving
+  sesame check [--repair-to NEW]
+                                check the data file; copy what is readable to a new file
   sesame help                   this text
 
 Every option can also be set with an environment variable: --base-url is
@@ -55,6 +57,8 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runAudit(args[1:], stdout, stderr)
 	case "backup":
 		return runBackup(args[1:], stdout, stderr)
+	case "check":
+		return runCheck(args[1:], stdout, stderr)
 	case "help", "-h", "--help", "-help":
 		fmt.Fprint(stdout, mainUsage)
 		return 0

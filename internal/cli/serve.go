@@ -11,6 +11,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"sync"
 	"syscall"
 	"time"
@@ -104,6 +105,13 @@ func serve(ctx context.Context, c *serveConfig, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	if r := st.Recovery(); r != nil {
+		log.Warn("the previous stop was unclean (killed, crashed or power cut): the data file was checked and is sound",
+			"check_took", r.Took.Round(time.Millisecond).String(), "pending_mails_resumed", r.Pending)
+	}
+	if err := st.MarkErr(); err != nil {
+		log.Warn("cannot record that the data file is in use; the next start will not know whether this stop was clean", "err", err)
+	}
 	err = serveStore(ctx, c, st, log)
 	if cerr := st.Close(); cerr != nil {
 		err = errors.Join(err, fmt.Errorf("closing the data file: %w", cerr))
@@ -163,7 +171,7 @@ func serveStore(ctx context.Context, c *serveConfig, st *store.Store, log *slog.
 	})
 	// The worker finishes the message the SMTP server is receiving and
 	// records it as sent before it returns; the others stay due.
-	g.Go(func() error { worker.Run(gctx); return nil })
+	g.Go(func() error { keepRunning(gctx, log, "mail worker", worker.Run); return nil })
 	g.Go(func() error { sweep(gctx, st, c.Retention, log); return nil })
 	if c.Pprof != "" {
 		g.Go(func() error { servePprof(gctx, c.Pprof, log); return nil })
@@ -219,22 +227,57 @@ func sweep(ctx context.Context, st *store.Store, retention time.Duration, log *s
 	t := time.NewTicker(5 * time.Minute)
 	defer t.Stop()
 	for {
-		now := time.Now()
-		if n, err := st.Sweep(now); err != nil {
-			log.Warn("sweep", "err", err)
-		} else if n > 0 {
-			log.Debug("swept expired records", "count", n)
-		}
-		if _, err := st.SweepOutbox(now.Add(-retention)); err != nil {
-			log.Warn("outbox sweep", "err", err)
-		}
-		if _, err := st.SweepAudit(now.Add(-audit.Retention)); err != nil {
-			log.Warn("audit sweep", "err", err)
-		}
+		sweepOnce(st, retention, log)
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		}
+	}
+}
+
+// sweepOnce is one pass of the sweeper. A panic (bbolt meeting a damaged
+// page) is logged and the server goes on: the next pass tries again, and
+// `sesame check` says what is damaged.
+func sweepOnce(st *store.Store, retention time.Duration, log *slog.Logger) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer recoverLog(log, "sweep")
+	now := time.Now()
+	if n, err := st.Sweep(now); err != nil {
+		log.Warn("sweep", "err", err)
+	} else if n > 0 {
+		log.Debug("swept expired records", "count", n)
+	}
+	if _, err := st.SweepOutbox(now.Add(-retention)); err != nil {
+		log.Warn("outbox sweep", "err", err)
+	}
+	if _, err := st.SweepAudit(now.Add(-audit.Retention)); err != nil {
+		log.Warn("audit sweep", "err", err)
+	}
+}
+
+// recoverLog, deferred, turns a panic into one error line: the panic's
+// value only (bbolt's messages name pages, not data), never a stack
+// dump of arguments.
+func recoverLog(log *slog.Logger, what string) {
+	if r := recover(); r != nil {
+		log.Error(what+" failed: the data file may be damaged; run `sesame check`", "panic", fmt.Sprint(r))
+	}
+}
+
+// keepRunning runs run until ctx is done, restarting it a few seconds
+// after a panic (a damaged page met by a background loop), so that one
+// bad record neither kills the server nor stops the loop for good.
+func keepRunning(ctx context.Context, log *slog.Logger, what string, run func(context.Context)) {
+	for ctx.Err() == nil {
+		func() {
+			defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+			defer recoverLog(log, what)
+			run(ctx)
+		}()
+		select {
+		case <-ctx.Done():
+		case <-time.After(5 * time.Second):
 		}
 	}
 }

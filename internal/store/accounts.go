@@ -15,7 +15,7 @@ import (
 // Account returns the account with identifier id (already normalised).
 func (s *Store) Account(id string) (account.Account, error) {
 	var a account.Account
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		ok, err := get(tx.Bucket(bAccounts), []byte(id), &a)
 		if err == nil && !ok {
 			err = account.ErrNotFound
@@ -29,7 +29,7 @@ func (s *Store) Account(id string) (account.Account, error) {
 // address may have several).
 func (s *Store) AccountsByEmail(email string) ([]account.Account, error) {
 	var out []account.Account
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		var err error
 		out, err = accountsByEmail(tx, email)
 		return err
@@ -53,25 +53,25 @@ func accountsByEmail(tx *bolt.Tx, email string) ([]account.Account, error) {
 	return out, nil
 }
 
-// Accounts returns every account, in identifier order.
+// Accounts returns every account, in identifier order. Accounts it
+// cannot read are left out and named in an error wrapping ErrCorrupt;
+// the others are returned all the same.
 func (s *Store) Accounts() ([]account.Account, error) {
 	var out []account.Account
-	err := s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bAccounts).ForEach(func(_, v []byte) error {
-			var a account.Account
-			if err := get2(v, &a); err != nil {
-				return err
-			}
-			out = append(out, a)
-			return nil
-		})
+	err := s.eachRecord(bAccounts, func(_, v []byte) error {
+		var a account.Account
+		if err := get2(v, &a); err != nil {
+			return err
+		}
+		out = append(out, a)
+		return nil
 	})
 	return out, err
 }
 
 // CreateAccount stores a new account; ErrExists if the identifier is taken.
 func (s *Store) CreateAccount(a account.Account) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		if tx.Bucket(bAccounts).Get([]byte(a.ID)) != nil {
 			return account.ErrExists
 		}
@@ -81,7 +81,7 @@ func (s *Store) CreateAccount(a account.Account) error {
 
 // UpdateAccount replaces an existing account.
 func (s *Store) UpdateAccount(a account.Account) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		if tx.Bucket(bAccounts).Get([]byte(a.ID)) == nil {
 			return account.ErrNotFound
 		}
@@ -91,7 +91,7 @@ func (s *Store) UpdateAccount(a account.Account) error {
 
 // SaveAccounts creates or replaces many accounts in one transaction.
 func (s *Store) SaveAccounts(as []account.Account) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		for _, a := range as {
 			if err := putAccount(tx, a); err != nil {
 				return err
@@ -120,7 +120,7 @@ func putAccount(tx *bolt.Tx, a account.Account) error {
 
 // UpdateHash replaces an account's password hash (a parameter upgrade).
 func (s *Store) UpdateHash(id, hash string) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		var a account.Account
 		ok, err := get(tx.Bucket(bAccounts), []byte(id), &a)
 		if err != nil || !ok {
@@ -135,7 +135,7 @@ func (s *Store) UpdateHash(id, hash string) error {
 // deletes its pending recovery codes and queues notice, in one
 // transaction.
 func (s *Store) SetPassword(id, hash string, at time.Time, notice *outbox.Message, ev *audit.Event) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		var a account.Account
 		ok, err := get(tx.Bucket(bAccounts), []byte(id), &a)
 		if err != nil {

@@ -48,7 +48,7 @@ func appendAudit(tx *bolt.Tx, e audit.Event) error {
 // empty, oldest first.
 func (s *Store) Audit(since time.Time, account string) ([]audit.Event, error) {
 	var out []audit.Event
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bAudit).Cursor()
 		start := binary.BigEndian.AppendUint64(nil, uint64(max(since.UnixNano(), 0)))
 		for k, v := c.Seek(start); k != nil; k, v = c.Next() {
@@ -69,7 +69,7 @@ func (s *Store) Audit(since time.Time, account string) ([]audit.Event, error) {
 func (s *Store) SweepAudit(cutoff time.Time) (int, error) {
 	n := 0
 	end := binary.BigEndian.AppendUint64(nil, uint64(max(cutoff.UnixNano(), 0)))
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bAudit).Cursor()
 		for k, _ := c.First(); k != nil && bytes.Compare(k, end) < 0; k, _ = c.First() {
 			if err := c.Delete(); err != nil {

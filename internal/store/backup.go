@@ -18,7 +18,7 @@ func (s *Store) Backup(path string) (int64, error) {
 	}
 	defer os.Remove(tmp.Name())
 	var n int64
-	err = s.db.View(func(tx *bolt.Tx) error {
+	err = s.view(func(tx *bolt.Tx) error {
 		var err error
 		n, err = tx.WriteTo(tmp)
 		return err

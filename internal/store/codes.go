@@ -17,7 +17,7 @@ func deleteCodesFor(tx *bolt.Tx, email string) error {
 // Flow returns the recovery flow stored under key.
 func (s *Store) Flow(key []byte) (recovery.Flow, error) {
 	var f recovery.Flow
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		ok, err := get(tx.Bucket(bFlows), key, &f)
 		if err == nil && !ok {
 			err = recovery.ErrNoFlow
@@ -30,18 +30,18 @@ func (s *Store) Flow(key []byte) (recovery.Flow, error) {
 // SaveFlow stores a flow. Batched: many parents at once share one disk
 // sync, and the function only puts one key, so a retry is harmless.
 func (s *Store) SaveFlow(key []byte, f recovery.Flow) error {
-	return s.db.Batch(func(tx *bolt.Tx) error { return put(tx.Bucket(bFlows), key, f) })
+	return s.batch(func(tx *bolt.Tx) error { return put(tx.Bucket(bFlows), key, f) })
 }
 
 // DeleteFlow forgets a flow.
 func (s *Store) DeleteFlow(key []byte) error {
-	return s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bFlows).Delete(key) })
+	return s.update(func(tx *bolt.Tx) error { return tx.Bucket(bFlows).Delete(key) })
 }
 
 // History returns an address's pending code and recent issue times.
 func (s *Store) History(email string) (recovery.History, error) {
 	var h recovery.History
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		var err error
 		h, err = history(tx, email)
 		return err
@@ -69,7 +69,7 @@ func history(tx *bolt.Tx, email string) (recovery.History, error) {
 // when another in the batch fails; decide then runs again on the
 // unchanged history, so the outcome is the same.
 func (s *Store) Issue(email string, key []byte, f *recovery.Flow, decide func(recovery.History) recovery.Issued, ev *audit.Event) error {
-	return s.db.Batch(func(tx *bolt.Tx) error {
+	return s.batch(func(tx *bolt.Tx) error {
 		h, err := history(tx, email)
 		if err != nil {
 			return err
@@ -113,7 +113,7 @@ func (s *Store) Issue(email string, key []byte, f *recovery.Flow, decide func(re
 // is known, and the count is committed even though try fails.
 func (s *Store) TryCode(email string, try func(*recovery.Code) error) error {
 	var terr error
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bCodes)
 		var c recovery.Code
 		ok, err := get(b, []byte(email), &c)

@@ -56,7 +56,7 @@ func indexPending(tx *bolt.Tx) error {
 
 // Enqueue adds a message to the outbox on its own (the test mail).
 func (s *Store) Enqueue(m *outbox.Message) error {
-	return s.db.Update(func(tx *bolt.Tx) error { return enqueue(tx, m) })
+	return s.update(func(tx *bolt.Tx) error { return enqueue(tx, m) })
 }
 
 // Due returns up to max pending messages whose next attempt is due,
@@ -65,7 +65,7 @@ func (s *Store) Enqueue(m *outbox.Message) error {
 // at every poll.
 func (s *Store) Due(now time.Time, max int) ([]outbox.Message, error) {
 	var out []outbox.Message
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		msgs := tx.Bucket(bOutbox)
 		c := tx.Bucket(bPending).Cursor()
 		for k, _ := c.First(); k != nil && len(out) < max; k, _ = c.Next() {
@@ -92,7 +92,7 @@ func (s *Store) Save(m outbox.Message) error {
 	if err != nil || len(k) != 8 {
 		return fmt.Errorf("store: bad message id %q", m.ID)
 	}
-	return s.db.Batch(func(tx *bolt.Tx) error {
+	return s.batch(func(tx *bolt.Tx) error {
 		if m.Status == outbox.StatusPending {
 			if err := tx.Bucket(bPending).Put(k, nil); err != nil {
 				return err
@@ -105,18 +105,17 @@ func (s *Store) Save(m outbox.Message) error {
 }
 
 // Outbox returns every message in the outbox, oldest first, for
-// `sesame mail queue`.
+// `sesame mail queue`. Messages it cannot read are left out and named
+// in an error wrapping ErrCorrupt; the others are returned all the same.
 func (s *Store) Outbox() ([]outbox.Message, error) {
 	var out []outbox.Message
-	err := s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bOutbox).ForEach(func(_, v []byte) error {
-			var m outbox.Message
-			if err := get2(v, &m); err != nil {
-				return err
-			}
-			out = append(out, m)
-			return nil
-		})
+	err := s.eachRecord(bOutbox, func(_, v []byte) error {
+		var m outbox.Message
+		if err := get2(v, &m); err != nil {
+			return err
+		}
+		out = append(out, m)
+		return nil
 	})
 	return out, err
 }
@@ -128,7 +127,7 @@ func (s *Store) Outbox() ([]outbox.Message, error) {
 func (s *Store) SweepOutbox(cutoff time.Time) (int, error) {
 	n := 0
 	var corrupt error
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bOutbox)
 		var dead [][]byte
 		dead, corrupt = scan(b, bOutbox, func(_, v []byte) (bool, error) {

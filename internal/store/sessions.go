@@ -13,7 +13,7 @@ import (
 // logins are coalesced into one disk sync by bbolt's Batch; the function
 // only puts fixed keys, so running it twice is harmless.
 func (s *Store) CreateSession(tokenHash []byte, sess account.Session, ev *audit.Event) error {
-	return s.db.Batch(func(tx *bolt.Tx) error {
+	return s.batch(func(tx *bolt.Tx) error {
 		if err := put(tx.Bucket(bSessions), tokenHash, sess); err != nil {
 			return err
 		}
@@ -29,7 +29,7 @@ func (s *Store) CreateSession(tokenHash []byte, sess account.Session, ev *audit.
 // Session returns the session stored under tokenHash.
 func (s *Store) Session(tokenHash []byte) (account.Session, error) {
 	var sess account.Session
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		ok, err := get(tx.Bucket(bSessions), tokenHash, &sess)
 		if err == nil && !ok {
 			err = account.ErrNoSession
@@ -41,7 +41,7 @@ func (s *Store) Session(tokenHash []byte) (account.Session, error) {
 
 // DeleteSession ends one session.
 func (s *Store) DeleteSession(tokenHash []byte) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		var sess account.Session
 		ok, err := get(tx.Bucket(bSessions), tokenHash, &sess)
 		if err != nil || !ok {

@@ -66,19 +66,35 @@ var ErrNewerSchema = errors.New("the data file was written by a newer version of
 
 // Store is an open data file.
 type Store struct {
-	db     *bolt.DB
-	secret []byte
+	db       *bolt.DB
+	secret   []byte
+	recovery *Recovery // set when the previous process stopped uncleanly
+	markErr  error     // why the running marker could not be written
 }
 
 // Open opens (or creates) the data file at path. If another process
 // holds it, Open gives up after timeout with ErrLocked instead of waiting
-// forever.
+// forever. Only a path that does not exist is created: an existing file
+// that is empty, truncated or unreadable is refused with an error
+// wrapping ErrDamaged, untouched. After an unclean stop (see Recovery)
+// Open runs the consistency check first.
 func Open(path string, timeout time.Duration) (*Store, error) {
 	if timeout <= 0 {
 		timeout = time.Second
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout})
-	if errors.Is(err, bolterrors.ErrTimeout) {
+	if err := precheck(path); err != nil {
+		return nil, err
+	}
+	var db *bolt.DB
+	err := guard(func() error {
+		var err error
+		db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout})
+		return err
+	})
+	if errors.Is(err, ErrCorrupt) {
+		return nil, damaged(path, "cannot be read ("+err.Error()+")")
+	}
+	if isTimeout(err) {
 		return nil, ErrLocked
 	}
 	if errors.Is(err, os.ErrPermission) {
@@ -96,7 +112,13 @@ func Open(path string, timeout time.Duration) (*Store, error) {
 	// every start.
 	ok, err := s.ready()
 	if err == nil && !ok {
-		err = db.Update(s.init)
+		err = guard(func() error { return db.Update(s.init) })
+	}
+	if err == nil {
+		err = s.markRunning()
+	}
+	if errors.Is(err, ErrCorrupt) {
+		err = damaged(path, "cannot be read ("+err.Error()+")")
 	}
 	if err != nil {
 		return nil, errors.Join(err, db.Close())
@@ -104,11 +126,13 @@ func Open(path string, timeout time.Duration) (*Store, error) {
 	return s, nil
 }
 
+func isTimeout(err error) bool { return errors.Is(err, bolterrors.ErrTimeout) }
+
 // ready reports whether the file has every bucket, the current schema and
 // its secret, and loads the secret.
 func (s *Store) ready() (bool, error) {
 	ok := false
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		for _, name := range allBuckets {
 			if tx.Bucket(name) == nil {
 				return nil
@@ -165,8 +189,9 @@ func (s *Store) init(tx *bolt.Tx) error {
 	return meta.Put(kSecret, s.secret)
 }
 
-// Close closes the file.
-func (s *Store) Close() error { return s.db.Close() }
+// Close clears the running marker, so the next start knows this stop
+// was clean, and closes the file.
+func (s *Store) Close() error { return errors.Join(s.clearRunning(), s.db.Close()) }
 
 // Secret is the server's HMAC key for recovery codes.
 func (s *Store) Secret() []byte { return s.secret }
@@ -174,7 +199,7 @@ func (s *Store) Secret() []byte { return s.secret }
 // Schema returns the schema version recorded in the file.
 func (s *Store) Schema() (int, error) {
 	var v int
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		var err error
 		v, err = parseSchema(tx.Bucket(bMeta).Get(kSchema))
 		return err

@@ -21,7 +21,7 @@ var ErrCorrupt = errors.New("store: unreadable records")
 func (s *Store) Sweep(now time.Time) (int, error) {
 	n := 0
 	var corrupt []error
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		for _, name := range [][]byte{bSessions, bFlows, bCodes} {
 			b := tx.Bucket(name)
 			var index [][]byte // sessions_by_account entries of dead sessions
