@@ -283,7 +283,8 @@ func (s *Store) check(limit int) ([]string, error) {
 	}
 	err := s.view(func(tx *bolt.Tx) error {
 		for err := range tx.Check(bolt.WithKVStringer(keyStringer{})) {
-			add("bbolt: " + err.Error())
+			// bbolt reports a page it could not walk as "panic: …".
+			add("bbolt: " + strings.Replace(err.Error(), "panic: ", "damaged page: ", 1))
 		}
 		if len(problems) > 0 {
 			// The tree itself is damaged: walking it could fault.

@@ -172,7 +172,7 @@ func copyBucket(src *bolt.DB, otx *bolt.Tx, name []byte, rep *RepairReport) erro
 	if last != nil {
 		from = ShowKey(string(name), last)
 	}
-	if berr == nil && stop != nil {
+	if stop != nil {
 		to = ShowKey(string(name), stop)
 	}
 	rep.Skipped = append(rep.Skipped, fmt.Sprintf("%s: records after %s and before %s are on a damaged page", name, from, to))
