@@ -168,6 +168,9 @@ func copyBucket(src *bolt.DB, otx *bolt.Tx, name []byte, rep *RepairReport) erro
 	if werr != nil {
 		return werr
 	}
+	if berr != nil && !errors.Is(berr, ErrCorrupt) {
+		return berr
+	}
 	from, to := "the start", "the end"
 	if last != nil {
 		from = ShowKey(string(name), last)
