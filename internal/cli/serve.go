@@ -106,7 +106,7 @@ func serve(ctx context.Context, c *serveConfig, log *slog.Logger) error {
 		return err
 	}
 	if r := st.Recovery(); r != nil {
-		log.Warn("the previous stop was unclean (killed, crashed or power cut): the data file was checked and is sound",
+		log.Warn("the previous stop was unclean (killed, crashed, power cut, or a backup copied while serving): the data file was checked and is sound",
 			"check_took", r.Took.Round(time.Millisecond).String(), "pending_mails_resumed", r.Pending)
 	}
 	if err := st.MarkErr(); err != nil {
@@ -265,6 +265,10 @@ func recoverLog(log *slog.Logger, what string) {
 	}
 }
 
+// restartDelay spaces the restarts of a background loop that panicked,
+// so a damaged page read at each pass does not flood the log.
+var restartDelay = 5 * time.Second
+
 // keepRunning runs run until ctx is done, restarting it a few seconds
 // after a panic (a damaged page met by a background loop), so that one
 // bad record neither kills the server nor stops the loop for good.
@@ -277,7 +281,7 @@ func keepRunning(ctx context.Context, log *slog.Logger, what string, run func(co
 		}()
 		select {
 		case <-ctx.Done():
-		case <-time.After(5 * time.Second):
+		case <-time.After(restartDelay):
 		}
 	}
 }
