@@ -3,6 +3,9 @@
 // a host other than the server.
 import { test, expect, DEMO, SCHOOL, createParent, login, loginStatus, isServerURL, unknownIdentifier } from './helpers';
 
+// The failed sign-ins (401) and the page that does not exist (404) are on purpose.
+test.use({ allowedStatuses: [401, 404] });
+
 test.describe('login', () => {
   test('a parent logs in, in French, then logs out', async ({ page }) => {
     await page.goto('/');

@@ -5,6 +5,9 @@
 import { test, expect, createParent, codeFrom, goodPassword, mailTo, screenshot, waitForMail, wrongCode } from './helpers';
 import { TEXT, card, expectStep, rule } from './recovery';
 
+// The refused codes and passwords (422) are on purpose.
+test.use({ allowedStatuses: [422] });
+
 test.describe('recovery without JavaScript', { tag: '@phone-only' }, () => {
   test.use({ javaScriptEnabled: false });
 

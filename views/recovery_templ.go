@@ -492,14 +492,14 @@ func validerAnnuler(p Page) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 26, "<span class=\"spinner\" aria-hidden=\"true\">…</span></button> <button type=\"submit\" class=\"secondary\" formaction=\"/recuperation/annuler\" hx-post=\"/recuperation/annuler\" data-testid=\"step-cancel\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 26, "<span class=\"spinner\" aria-hidden=\"true\">…</span></button> <button type=\"submit\" class=\"secondary\" formaction=\"/recuperation/annuler\" hx-post=\"/recuperation/annuler\" hx-disabled-elt=\"unset\" hx-indicator=\"unset\" data-testid=\"step-cancel\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var23 string
 		templ_7745c5c3_Var23, templ_7745c5c3_Err = templ.JoinStringErrs(p.T("recovery.cancel"))
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/recovery.templ`, Line: 113, Col: 159}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/recovery.templ`, Line: 113, Col: 204}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var23))
 		if templ_7745c5c3_Err != nil {
@@ -1178,7 +1178,7 @@ func NewPasswordStep(p Page, v RecoveryView) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 80, "</label><div class=\"pw\"><input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"new-password\" required data-testid=\"field-password\" autofocus hx-post=\"/recuperation/regles\" hx-trigger=\"input changed delay:250ms\" hx-target=\"#rules\" hx-swap=\"outerHTML\" hx-include=\"closest form\" hx-disabled-elt=\"unset\"")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 80, "</label><div class=\"pw\"><input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"new-password\" required data-testid=\"field-password\" autofocus hx-post=\"/recuperation/regles\" hx-trigger=\"input changed delay:250ms\" hx-target=\"#rules\" hx-swap=\"outerHTML\" hx-include=\"closest form\" hx-disabled-elt=\"unset\" hx-indicator=\"unset\"")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
