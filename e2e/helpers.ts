@@ -314,7 +314,8 @@ export const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']
  * Scans the page with axe-core (WCAG 2.0/2.1 A+AA, 2.2 AA) and fails with
  * one line per offending element (rule, impact, selector, what is wrong).
  * The full result is attached to the test report. With soft, the test
- * goes on and fails at its end.
+ * goes on and fails at its end. Then follows the page's language switch
+ * (expectSwitcher).
  */
 export async function expectNoAxeViolations(page: Page, testInfo: TestInfo, label: string, opts: { soft?: boolean } = {}) {
   // Legacy mode runs axe in the page itself. The default mode finishes
@@ -333,4 +334,7 @@ export async function expectNoAxeViolations(page: Page, testInfo: TestInfo, labe
     ),
   );
   (opts.soft ? expect.soft : expect)(lines, `axe violations on ${label} (${page.url()})`).toEqual([]);
+  // Each page and step scanned is also one whose language switch must
+  // lead to the same page or step (guard D of issue 11).
+  await expectSwitcher(page);
 }
