@@ -75,7 +75,7 @@ func TestLangSwitchOnPostAnswers(t *testing.T) {
 		if resp.StatusCode != 403 {
 			t.Fatalf("%s without a token: %d", route, resp.StatusCode)
 		}
-		check(route+" 403", body, map[string]string{"/login": "/", "/logout": "/", "/espace/mot-de-passe": "/espace"}[route]+"?lang=en")
+		check(route+" 403", body, pageOf(route)+"?lang=en")
 	}
 	// A page that is not found offers the home page in the other language.
 	_, body = b.get("/nulle-part")
@@ -94,7 +94,7 @@ func TestGetOnPostAddress(t *testing.T) {
 	b := e.browser(t)
 	for _, route := range postRoutes {
 		resp, _ := b.get(route + "?lang=en")
-		want := map[string]string{"/login": "/", "/logout": "/", "/espace/mot-de-passe": "/espace"}[route] + "?lang=en"
+		want := pageOf(route) + "?lang=en"
 		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != want {
 			t.Errorf("GET %s: %d to %q, want 303 to %q", route, resp.StatusCode, resp.Header.Get("Location"), want)
 		}
