@@ -12,7 +12,7 @@ import (
 
 // postRoutes are every form's POST address.
 var postRoutes = []string{"/login", "/logout", "/espace/mot-de-passe", "/recuperation/email", "/recuperation/code",
-	"/recuperation/renvoyer", "/recuperation/changer", "/recuperation/mot-de-passe", "/recuperation/regles", "/recuperation/annuler"}
+	"/recuperation/renvoyer", "/recuperation/changer", "/recuperation/mot-de-passe", "/recuperation/regles", "/recuperation/annuler", "/recuperation/autre"}
 
 // Invalid UTF-8 in a query, a path or a form never reaches a page: every
 // route answers a body that is valid UTF-8 (issue 11, defect 12).

@@ -59,6 +59,7 @@ var getPages = map[string]string{
 	"/recuperation/mot-de-passe": "/recuperation",
 	"/recuperation/regles":       "/recuperation",
 	"/recuperation/annuler":      "/recuperation",
+	"/recuperation/autre":        "/recuperation",
 	"/dev/mailbox":               "/dev/mailbox",
 }
 
