@@ -7,6 +7,9 @@
 // next one's. Both languages run on both profiles.
 import { test, expect, createParent, login, loginStatus, expectNoAxeViolations } from './helpers';
 
+// The failed sign-ins (401) and the page that does not exist (404) are on purpose.
+test.use({ allowedStatuses: [401, 404] });
+
 for (const lang of ['fr', 'en'] as const) {
   test(`accessibility of every page (${lang})`, async ({ page }, testInfo) => {
     test.setTimeout(120_000); // five axe runs, each a few seconds on a busy machine

@@ -1,6 +1,10 @@
 // Shared fixtures and helpers of the browser tests.
 //
 // Import `test` and `expect` from here, not from @playwright/test:
+// - every test runs the guards of e2e/guards.ts (console errors, CSP
+//   violations, unexpected HTTP errors: declare the expected ones with
+//   test.use({ allowedStatuses }); sideways scroll at 320/360/390 px; the
+//   language switch of the page it ends on);
 // - baseURL is the server e2e/global-setup.ts started;
 // - every test records each request its browser context makes and fails
 //   if one went anywhere but that server (no CDN, no font service, no
@@ -22,8 +26,9 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { Guard, expectSwitcher } from './guards';
 
-export { expect };
+export { expect, expectSwitcher };
 
 /**
  * The parent `serve --demo` seeds. Never change its password in a test, and
@@ -62,6 +67,13 @@ type Fixtures = {
   clientAddress: string;
   /** The server under test (an option: test.use({ instance: 'short' })). */
   instance: Instance;
+  /**
+   * The HTTP error statuses the test provokes on purpose (an option:
+   * test.use({ allowedStatuses: [401] })); any other fails the test.
+   */
+  allowedStatuses: number[];
+  /** The guards of e2e/guards.ts, on every test (automatic). */
+  guard: Guard;
 };
 
 export const test = base.extend<Fixtures>({
@@ -76,6 +88,22 @@ export const test = base.extend<Fixtures>({
   extraHTTPHeaders: async ({ extraHTTPHeaders, clientAddress }, use) => {
     await use({ ...extraHTTPHeaders, 'X-Forwarded-For': clientAddress });
   },
+  allowedStatuses: [[], { option: true }],
+  guard: [
+    async ({ context, baseURL, allowedStatuses, browser }, use, testInfo) => {
+      const g = new Guard(baseURL!, allowedStatuses);
+      await g.install(context);
+      await use(g);
+      // The page the test ends on: its language switch.
+      for (const p of context.pages()) {
+        if (!p.isClosed() && isServerURL(p.url(), baseURL!)) await expectSwitcher(p);
+      }
+      const over = await g.overflow(browser, testInfo);
+      expect.soft(over, 'pages that scroll sideways on a phone').toEqual([]);
+      expect(g.problems, 'console errors, page errors, CSP violations and unexpected HTTP errors').toEqual([]);
+    },
+    { auto: true },
+  ],
   requests: [
     async ({ context, baseURL }, use) => {
       const seen: string[] = [];
@@ -286,7 +314,8 @@ export const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']
  * Scans the page with axe-core (WCAG 2.0/2.1 A+AA, 2.2 AA) and fails with
  * one line per offending element (rule, impact, selector, what is wrong).
  * The full result is attached to the test report. With soft, the test
- * goes on and fails at its end.
+ * goes on and fails at its end. Then follows the page's language switch
+ * (expectSwitcher).
  */
 export async function expectNoAxeViolations(page: Page, testInfo: TestInfo, label: string, opts: { soft?: boolean } = {}) {
   // Legacy mode runs axe in the page itself. The default mode finishes
@@ -305,4 +334,7 @@ export async function expectNoAxeViolations(page: Page, testInfo: TestInfo, labe
     ),
   );
   (opts.soft ? expect.soft : expect)(lines, `axe violations on ${label} (${page.url()})`).toEqual([]);
+  // Each page and step scanned is also one whose language switch must
+  // lead to the same page or step (guard D of issue 11).
+  await expectSwitcher(page);
 }

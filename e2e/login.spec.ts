@@ -1,7 +1,10 @@
 // The Espace Parents login, in a real Chromium, on a phone and a desktop.
 // Every test also checks (fixture in helpers.ts) that no request left for
 // a host other than the server.
-import { test, expect, DEMO, SCHOOL, createParent, login, loginStatus, isServerURL, unknownIdentifier } from './helpers';
+import { test, expect, expectSwitcher, DEMO, SCHOOL, createParent, login, loginStatus, isServerURL, unknownIdentifier } from './helpers';
+
+// The failed sign-ins (401) and the page that does not exist (404) are on purpose.
+test.use({ allowedStatuses: [401, 404] });
 
 test.describe('login', () => {
   test('a parent logs in, in French, then logs out', async ({ page }) => {
@@ -51,6 +54,8 @@ test.describe('login', () => {
     const wrongPassword = (await error.innerText()).trim();
     expect(wrongPassword).not.toBe('');
     await expect(page.getByTestId('espace-greeting')).toHaveCount(0);
+    // The answer of POST /login: its language switch leads to the login page.
+    await expectSwitcher(page);
 
     expect(await loginStatus(page, unknownIdentifier(), 'Pas-le-bon-1')).toBe(401);
     await expect(error).toBeVisible();

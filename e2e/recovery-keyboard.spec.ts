@@ -10,6 +10,9 @@ import type { ElementHandle, Page } from '@playwright/test';
 import { test, expect, createParent, codeFrom, expectNoAxeViolations, goodPassword, waitForMail, wrongCode } from './helpers';
 import { TEXT, expectStep, rule, type Lang } from './recovery';
 
+// The refused codes and passwords (422) are on purpose.
+test.use({ allowedStatuses: [422] });
+
 /** Presses Tab (or Shift+Tab) until the focused element matches selector. */
 async function tabTo(page: Page, selector: string, opts: { back?: boolean; max?: number } = {}) {
   for (let i = 0; i <= (opts.max ?? 30); i++) {

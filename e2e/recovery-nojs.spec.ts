@@ -2,8 +2,11 @@
 // <form method="post">; the server answers a success with a redirect to
 // GET /recuperation (post/redirect/get), which resumes the step from the
 // flow cookie, and a mistake with the whole page again.
-import { test, expect, createParent, codeFrom, goodPassword, mailTo, screenshot, waitForMail, wrongCode } from './helpers';
+import { test, expect, expectSwitcher, createParent, codeFrom, goodPassword, mailTo, screenshot, waitForMail, wrongCode } from './helpers';
 import { TEXT, card, expectStep, rule } from './recovery';
+
+// The refused codes and passwords (422) are on purpose.
+test.use({ allowedStatuses: [422] });
 
 test.describe('recovery without JavaScript', { tag: '@phone-only' }, () => {
   test.use({ javaScriptEnabled: false });
@@ -32,6 +35,7 @@ test.describe('recovery without JavaScript', { tag: '@phone-only' }, () => {
       await page.getByTestId('step-submit').click();
       await expect(page).toHaveURL((u) => u.pathname === '/recuperation');
       await expectStep(page, 2);
+      await expectSwitcher(page);
       await expect(page.getByTestId('recovery-notice')).toHaveText(T.sent);
       await expect(page.getByTestId('recovery-masked-email')).toContainText('e•••@famille.example');
     });
@@ -43,6 +47,7 @@ test.describe('recovery without JavaScript', { tag: '@phone-only' }, () => {
       await page.getByTestId('step-submit').click();
       await expect(page.getByTestId('recovery-error')).toHaveText(T.wrong4);
       await expectStep(page, 2);
+      await expectSwitcher(page);
       await screenshot(page, testInfo, 'fr-nojs-2-code-wrong');
     });
 
@@ -57,6 +62,7 @@ test.describe('recovery without JavaScript', { tag: '@phone-only' }, () => {
       await page.getByTestId('step-submit').click();
       await expect(page).toHaveURL((u) => u.pathname === '/recuperation');
       await expectStep(page, 3);
+      await expectSwitcher(page);
       await expect(page.getByTestId('recovery-identifier')).toHaveText(T.identifierIs(parent.identifier));
       // The show/hide toggles cannot work without the script: not shown
       // (the `hidden` attribute, which app.css makes win over the buttons'
@@ -71,6 +77,7 @@ test.describe('recovery without JavaScript', { tag: '@phone-only' }, () => {
       await page.getByTestId('field-confirm').fill('azerty123');
       await page.getByTestId('step-submit').click();
       await expectStep(page, 3);
+      await expectSwitcher(page);
       await expect(page.getByTestId('error-password')).toHaveText(T.policy);
       await expect(rule(page, 'policy.common')).toHaveClass(/\bko\b/);
       await screenshot(page, testInfo, 'fr-nojs-3-password-policy');
@@ -82,6 +89,7 @@ test.describe('recovery without JavaScript', { tag: '@phone-only' }, () => {
       await page.getByTestId('field-confirm').fill(next);
       await page.getByTestId('step-submit').click();
       await expectStep(page, 4);
+      await expectSwitcher(page);
       await expect(page.getByTestId('recovery-done-identifier')).toHaveText(T.identifierIs(parent.identifier));
       await page.getByTestId('recovery-login').click();
       await expect(page.getByTestId('login-identifier')).toHaveValue(parent.identifier);

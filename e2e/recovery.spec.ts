@@ -26,6 +26,9 @@ import {
 } from './helpers';
 import { TEXT, card, expectStep, policyBreakers, rule, shape, type Lang } from './recovery';
 
+// The refused codes and passwords (422) are on purpose.
+test.use({ allowedStatuses: [422] });
+
 for (const lang of ['fr', 'en'] as const satisfies readonly Lang[]) {
   test.describe(`recovery with JavaScript (${lang})`, { tag: '@phone-only' }, () => {
     // English: the browser asks for it (Accept-Language), the server follows.

@@ -65,6 +65,13 @@ func (h *handler) errorHandler(c *fiber.Ctx, err error) error {
 		}
 		c.Locals(localLang, lang)
 	}
+	if isHTMX(c) {
+		// htmx would swap the whole error page into the element that made
+		// the request (a card inside the page). The page replaces the body
+		// instead, so the parent sees exactly what a plain form gets.
+		c.Set("HX-Retarget", "body")
+		c.Set("HX-Reswap", "innerHTML")
+	}
 	return render(c, ue.status, views.ErrorPage(h.page(c), ue.title, ue.msg))
 }
 

@@ -30,7 +30,7 @@ func (h *handler) loginCheck(c *fiber.Ctx) error {
 	a, err := h.Accounts.Login(c.UserContext(), v[0], v[1])
 	switch {
 	case errors.Is(err, account.ErrInvalidCredentials):
-		f := views.LoginForm{Identifier: v[0], Error: "login.failed"}
+		f := views.LoginForm{Identifier: clean(v[0]), Error: "login.failed"}
 		if len(f.Identifier) > 64 {
 			f.Identifier = ""
 		}

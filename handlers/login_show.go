@@ -12,7 +12,7 @@ func (h *handler) loginShow(c *fiber.Ctx) error {
 	if _, err := h.Accounts.SessionAccount(c.Cookies(sessionCookie)); err == nil {
 		return c.Redirect("/espace", fiber.StatusSeeOther)
 	}
-	f := views.LoginForm{Identifier: c.Query("identifiant")}
+	f := views.LoginForm{Identifier: clean(c.Query("identifiant"))}
 	if len(f.Identifier) > 64 {
 		f.Identifier = ""
 	}

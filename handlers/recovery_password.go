@@ -26,7 +26,7 @@ func (h *handler) recoveryPassword(c *fiber.Ctx) error {
 	edit := func(msg, field string) func(*views.RecoveryView) {
 		return func(rv *views.RecoveryView) {
 			if id != "" {
-				rv.Chosen = id
+				rv.Chosen = clean(id)
 			}
 			a, _ := h.Recovery.Account(rv.Chosen)
 			if a.ID == "" && len(rv.Identifiers) > 0 {

@@ -32,7 +32,7 @@ func (h *handler) recoveryStart(c *fiber.Ctx) error {
 	tok, _, err := h.Recovery.Start(c.UserContext(), email, langOf(c))
 	if errors.Is(err, recovery.ErrBadEmail) {
 		return h.recoveryFailed(c, err, recovery.Flow{}, func(v *views.RecoveryView) {
-			v.Email = email
+			v.Email = clean(email)
 			v.FieldErrors["email"] = []string{"recovery.email.invalid"}
 		})
 	}

@@ -1,12 +1,14 @@
 package handlers
 
 import (
+	"strings"
 	"time"
 
 	"github.com/a-h/templ"
 	"github.com/gofiber/fiber/v2"
 
 	"sesame/internal/identity"
+	"sesame/locales"
 	"sesame/views"
 )
 
@@ -20,7 +22,7 @@ func (h *handler) page(c *fiber.Ctx) views.Page {
 		CSRF:          csrfToken(c),
 		Secretariat:   h.Config.Secretariat,
 		Tel:           identity.TelURI(h.Config.Secretariat.Phone),
-		Path:          c.Path(),
+		Path:          pageOf(c.Path()),
 		StaticVersion: staticVersion,
 		Tr:            func(id string, data any) string { return h.Locales.T(lang, id, data) },
 		Tn: func(id string, n int, data map[string]any) string {
@@ -36,6 +38,56 @@ func render(c *fiber.Ctx, status int, comp templ.Component) error {
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return comp.Render(c.UserContext(), c.Response().BodyWriter())
+}
+
+// getPages maps every address of the site to the GET page a parent is on
+// when it answers: a form's POST address to the page that shows the form.
+// The language switch links there, and a GET on a POST address (after
+// Back or a reload) is sent there, never to "page not found".
+var getPages = map[string]string{
+	"/":                          "/",
+	"/login":                     "/",
+	"/logout":                    "/",
+	"/espace":                    "/espace",
+	"/espace/mot-de-passe":       "/espace",
+	"/politique-mot-de-passe":    "/politique-mot-de-passe",
+	"/recuperation":              "/recuperation",
+	"/recuperation/email":        "/recuperation",
+	"/recuperation/code":         "/recuperation",
+	"/recuperation/renvoyer":     "/recuperation",
+	"/recuperation/changer":      "/recuperation",
+	"/recuperation/mot-de-passe": "/recuperation",
+	"/recuperation/regles":       "/recuperation",
+	"/recuperation/annuler":      "/recuperation",
+	"/recuperation/autre":        "/recuperation",
+	"/dev/mailbox":               "/dev/mailbox",
+}
+
+// pageOf is the GET page for path; an unknown address (a 404) gives the
+// home page, so the language switch never leads to "page not found" and
+// never reflects a path the client made up.
+func pageOf(path string) string {
+	if p, ok := getPages[strings.TrimSuffix(path, "/")]; ok {
+		return p
+	}
+	return "/"
+}
+
+// toGetPage answers a GET on a form's POST address (a reload or Back
+// after a plain form post) with a redirect to the page of that form.
+func (h *handler) toGetPage(c *fiber.Ctx) error {
+	u := pageOf(c.Path())
+	if l := c.Query("lang"); locales.Valid(l) {
+		u += "?lang=" + l
+	}
+	return c.Redirect(u, fiber.StatusSeeOther)
+}
+
+// clean makes a value read from the request safe to show back in a page:
+// valid UTF-8 (an invalid byte becomes U+FFFD) and no NUL. Every handler
+// that reflects input into a view goes through it.
+func clean(s string) string {
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
 }
 
 // isHTMX reports whether htmx made the request, so only the swapped

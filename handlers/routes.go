@@ -86,6 +86,13 @@ func New(d Deps) *fiber.App {
 	app.Post("/recuperation/regles", h.recoveryRules)
 	app.Post("/recuperation/annuler", h.recoveryCancel)
 
+	// A GET on a form's address (Back, a reload, a shared link) shows
+	// that form's page.
+	for _, path := range []string{"/login", "/logout", "/espace/mot-de-passe", "/recuperation/email", "/recuperation/code",
+		"/recuperation/renvoyer", "/recuperation/changer", "/recuperation/mot-de-passe", "/recuperation/regles", "/recuperation/annuler", "/recuperation/autre"} {
+		app.Get(path, h.toGetPage)
+	}
+
 	if d.Config.Demo && d.Mailbox != nil {
 		app.Get("/dev/mailbox", h.mailboxShow)
 	}

@@ -32,6 +32,12 @@
   // replaced, so the new one is looked up again by its id once settled.
   document.addEventListener("htmx:afterSettle", function (e) {
     var old = e.detail && e.detail.target;
+    if (old === document.body) {
+      // An error page replaced the whole body (HX-Retarget): land on it.
+      focusStep(document.getElementById("main") || document.body);
+      announce(document.body);
+      return;
+    }
     if (!old || !old.id || old.id === "rules") return; // live rules: keep focus in the field
     var root = document.getElementById(old.id) || document;
     focusStep(root);
