@@ -7,10 +7,12 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"sesame/internal/mail"
 	"sesame/internal/mail/outbox"
+	"sesame/internal/writefail"
 
 	gomail "github.com/wneessen/go-mail"
 )
@@ -23,6 +25,9 @@ const (
 	DefaultRetryBase  = 10 * time.Second
 	backoffCap        = 15 * time.Minute
 	backoffJitterFrac = 0.2
+	// catchUpHorizon reaches past the longest backoff a deferred
+	// message can have: after an outage, every deferred message is due.
+	catchUpHorizon = backoffCap + backoffCap/2
 )
 
 // Queue is the durable outbox, as the worker needs it. The store
@@ -77,17 +82,58 @@ type Worker struct {
 	// RetryBase is the delay before the first retry, doubled at each
 	// attempt up to 15 minutes; 0 means DefaultRetryBase.
 	RetryBase time.Duration
+	// Writes hears of the data file's write failures and logs them at a
+	// bounded rate; it is shared with the web side so /readyz sees both.
+	// nil means one of the worker's own, logging to Log.
+	Writes *writefail.Reporter
 
 	initOnce sync.Once
 	wake     chan struct{}
 	warnOnce sync.Once
 	// mu makes RunOnce and Run exclusive, so a message is never in two
-	// batches at once.
+	// batches at once. It guards the fields below.
 	mu sync.Mutex
+	// unsaved are changes the data file refused, the latest per message,
+	// in order. Above all they hold messages the SMTP server accepted but
+	// that are still pending on disk: while any is here the worker sends
+	// nothing, or it would send them again at every poll.
+	unsaved []outbox.Message
+	// outage is set when a whole batch was deferred (the server is
+	// unreachable or refuses everything); catchUp when the server has
+	// accepted a message since: the deferred backlog is then due at once
+	// instead of each message waiting for its own backoff.
+	outage, catchUp bool
+
+	paused   atomic.Bool
+	nUnsaved atomic.Int64
 }
 
 func (w *Worker) init() {
-	w.initOnce.Do(func() { w.wake = make(chan struct{}, 1) })
+	w.initOnce.Do(func() {
+		w.wake = make(chan struct{}, 1)
+		if w.Writes == nil {
+			w.Writes = writefail.New(w.logger(), 0, w.now)
+		}
+	})
+}
+
+// Paused reports whether delivery is stopped because the data file
+// refused to record what was sent. It never blocks.
+func (w *Worker) Paused() bool { return w.paused.Load() }
+
+// Unrecorded is how many message changes wait in memory for the data
+// file to accept them (accepted messages not yet marked sent, mostly).
+func (w *Worker) Unrecorded() int { return int(w.nUnsaved.Load()) }
+
+// ErrPaused is Ready's answer while delivery is paused.
+var ErrPaused = errors.New("the mail outbox is paused: the data file cannot record sent messages")
+
+// Ready returns ErrPaused while the worker is paused, else nil.
+func (w *Worker) Ready() error {
+	if w.Paused() {
+		return fmt.Errorf("%w (%d waiting)", ErrPaused, w.Unrecorded())
+	}
+	return nil
 }
 
 // Notify tells the worker a message was queued. It never blocks: one
@@ -110,14 +156,15 @@ func (w *Worker) Run(ctx context.Context) {
 	}
 	timer := time.NewTimer(poll)
 	defer timer.Stop()
+	defer w.lastFlush()
 	for ctx.Err() == nil {
-		processed, _, err := w.runOnce(ctx)
+		processed, _, more, err := w.runOnce(ctx)
 		if err != nil {
 			w.logger().Error("mail outbox", "err", err)
 		}
 		// A full batch means more may be due; without a transport nothing
 		// changes, so going round again would only spin.
-		if w.Transport != nil && processed >= w.batch() && err == nil {
+		if w.Transport != nil && (processed >= w.batch() || more) && err == nil {
 			continue
 		}
 		timer.Reset(poll)
@@ -144,30 +191,60 @@ func (w *Worker) Run(ctx context.Context) {
 const gatherDelay = 15 * time.Millisecond
 
 // RunOnce handles one batch of due messages and returns how many the
-// server accepted. Errors are the queue's; delivery failures are
-// recorded on the messages instead.
+// server accepted. Errors are the queue's reads; delivery failures are
+// recorded on the messages, and a write the data file refuses pauses
+// the worker (see Paused) instead.
 func (w *Worker) RunOnce(ctx context.Context) (int, error) {
-	_, sent, err := w.runOnce(ctx)
+	_, sent, _, err := w.runOnce(ctx)
 	return sent, err
 }
 
-func (w *Worker) runOnce(ctx context.Context) (processed, sent int, err error) {
+// runOnce handles one batch. more asks Run to go round again at once
+// (delivery has just resumed, or the backlog has just become due).
+func (w *Worker) runOnce(ctx context.Context) (processed, sent int, more bool, err error) {
+	w.init()
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if len(w.unsaved) > 0 {
+		// Paused: record what was sent before sending anything else.
+		if !w.flush() {
+			return 0, 0, false, nil
+		}
+		more = true
+	}
 	now := w.now()
-	due, err := w.Queue.Due(now, w.batch())
+	horizon := now
+	if w.catchUp {
+		horizon = now.Add(catchUpHorizon)
+	}
+	due, err := w.Queue.Due(horizon, w.batch())
 	if err != nil {
-		return 0, 0, fmt.Errorf("mail outbox: reading due messages: %w", err)
+		return 0, 0, false, fmt.Errorf("mail outbox: reading due messages: %w", err)
 	}
 	if len(due) == 0 {
-		return 0, 0, nil
+		w.catchUp = false
+		return 0, 0, more, nil
 	}
 	processed = len(due)
-	var errs []error
+	// sendCtx stops the batch after the message in flight as soon as the
+	// data file refuses a write: a message handed over now could not be
+	// recorded either.
+	sendCtx, stopSending := context.WithCancel(ctx)
+	defer stopSending()
 	save := func(m outbox.Message) {
-		if err := w.Queue.Save(m); err != nil {
-			errs = append(errs, fmt.Errorf("mail outbox: saving %s: %w", m.ID, err))
+		if w.paused.Load() {
+			// The file refused the last write: keep this one in order
+			// behind it rather than write past it.
+			w.keep(m)
+			return
 		}
+		if err := w.Queue.Save(m); err != nil {
+			w.keep(m)
+			w.pause(err)
+			stopSending()
+			return
+		}
+		w.Writes.Recovered("mail outbox")
 	}
 
 	// Close what can no longer be sent before touching the network.
@@ -209,10 +286,11 @@ func (w *Worker) runOnce(ctx context.Context) (processed, sent int, err error) {
 		w.warnOnce.Do(func() {
 			w.logger().Warn("mail outbox: no SMTP server configured; messages wait in the outbox until one is (set --smtp-url)")
 		})
-		return processed, 0, errors.Join(errs...)
+		return processed, 0, false, nil
 	}
-	if len(batch) == 0 {
-		return processed, 0, errors.Join(errs...)
+	if len(batch) == 0 || w.paused.Load() {
+		w.catchUp = false
+		return processed, 0, false, nil
 	}
 
 	// Accepted messages are saved first, before any other write or log
@@ -234,9 +312,9 @@ func (w *Worker) runOnce(ctx context.Context) (processed, sent int, err error) {
 	}
 	var results []error
 	if es, ok := w.Transport.(eachSender); ok {
-		results = es.SendEach(ctx, msgs, markSent)
+		results = es.SendEach(sendCtx, msgs, markSent)
 	} else {
-		results = w.Transport.Send(ctx, msgs)
+		results = w.Transport.Send(sendCtx, msgs)
 	}
 	for i := range batch {
 		if i < len(results) && results[i] == nil && !saved[i] {
@@ -251,6 +329,7 @@ func (w *Worker) runOnce(ctx context.Context) (processed, sent int, err error) {
 		}
 	}
 	configWarned := false
+	deferred := 0
 	for i := range batch {
 		m := &batch[i]
 		res := errors.New("no result from the transport")
@@ -261,9 +340,9 @@ func (w *Worker) runOnce(ctx context.Context) (processed, sent int, err error) {
 			w.logger().Info("mail sent", w.attrs(*m, "answer", scrub(*m, msgs[i].ServerResponse()))...)
 			continue
 		}
-		if ctx.Err() != nil && !msgs[i].HasSendError() {
-			// The server is stopping and the message was not handed
-			// over: it stays due, untouched, for the next start.
+		if sendCtx.Err() != nil && !msgs[i].HasSendError() {
+			// The server is stopping, or the data file refuses writes, and
+			// the message was not handed over: it stays due, untouched.
 			continue
 		}
 		original := *m
@@ -288,9 +367,79 @@ func (w *Worker) runOnce(ctx context.Context) (processed, sent int, err error) {
 		m.LastError = answer
 		m.NextAttempt = now.Add(w.backoff(m.Attempts))
 		save(*m)
+		deferred++
 		w.logger().Warn("mail delivery deferred", w.attrs(*m, "err", answer, "next_attempt", m.NextAttempt)...)
 	}
-	return processed, sent, errors.Join(errs...)
+	switch {
+	case sent == 0 && deferred > 0:
+		w.outage, w.catchUp = true, false
+	case sent > 0 && w.outage:
+		// The server answers again: what it refused during the outage
+		// need not wait up to 15 minutes for its own slot. Batch by batch,
+		// so the server gets at most Batch messages per connection.
+		w.outage, w.catchUp, more = false, true, true
+		w.logger().Info("mail server accepts messages again: the deferred backlog is due now")
+	case sent < processed || processed < w.batch():
+		// The catch-up goes on only while whole batches are accepted: a
+		// message deferred again is left to its backoff.
+		w.catchUp = false
+	}
+	return processed, sent, more, nil
+}
+
+// keep holds a change the data file refused, replacing an earlier one
+// for the same message.
+func (w *Worker) keep(m outbox.Message) {
+	for i := range w.unsaved {
+		if w.unsaved[i].ID == m.ID {
+			w.unsaved[i] = m
+			return
+		}
+	}
+	w.unsaved = append(w.unsaved, m)
+	w.nUnsaved.Store(int64(len(w.unsaved)))
+}
+
+// pause stops delivery after the data file refused a write. It says so
+// once per pause; the write errors go to Writes, which bounds the lines.
+func (w *Worker) pause(err error) {
+	w.Writes.Failed("mail outbox", err)
+	if w.paused.Swap(true) {
+		return
+	}
+	w.logger().Error("mail outbox paused: the data file refused to record a delivery; "+
+		"nothing is sent until it can, so no parent gets the same e-mail twice", "err", err)
+}
+
+// flush writes the kept changes, in order, and resumes delivery when all
+// are on disk. It reports whether it did.
+func (w *Worker) flush() bool {
+	n := len(w.unsaved)
+	for len(w.unsaved) > 0 {
+		if err := w.Queue.Save(w.unsaved[0]); err != nil {
+			w.Writes.Failed("mail outbox", err)
+			return false
+		}
+		w.unsaved = w.unsaved[1:]
+		w.nUnsaved.Store(int64(len(w.unsaved)))
+	}
+	w.unsaved = nil
+	w.Writes.Recovered("mail outbox")
+	if w.paused.Swap(false) {
+		w.logger().Info("mail outbox resumed: the data file is writable again", "recorded", n)
+	}
+	return true
+}
+
+// lastFlush tries once more, at shutdown, to record what was sent.
+func (w *Worker) lastFlush() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.unsaved) == 0 || w.flush() {
+		return
+	}
+	w.logger().Error("stopping with deliveries the data file could not record: those messages will be sent again at the next start",
+		"count", len(w.unsaved))
 }
 
 // fail closes a message for good; the code goes with it.
