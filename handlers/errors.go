@@ -42,8 +42,10 @@ func (h *handler) errorHandler(c *fiber.Ctx, err error) error {
 		// A full disk or a read-only data file: nothing was changed (the
 		// transaction was refused whole), and pages that only read still
 		// work. Say so and log it loudly for the IT person.
+		// Every request meets it while the disk is full: one line per
+		// interval, with a count, rather than one per request.
 		ue = &userError{fiber.StatusServiceUnavailable, "error.storage.title", "error.storage", 60}
-		h.Log.Error("the data file cannot be written: check free disk space and permissions", "err", err)
+		h.Writes.Failed("web", err)
 	default:
 		ue = &userError{fiber.StatusInternalServerError, "error.server.title", "error.server", 0}
 	}

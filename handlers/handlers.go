@@ -12,6 +12,7 @@ import (
 	"sesame/internal/account"
 	"sesame/internal/ratelimit"
 	"sesame/internal/recovery"
+	"sesame/internal/writefail"
 	"sesame/locales"
 	"sesame/views"
 )
@@ -46,6 +47,14 @@ type Deps struct {
 	// Limits slow down repeated logins and recoveries; nil means the
 	// defaults.
 	Limits *ratelimit.Limits
+	// Ready says whether the server can do its work (/readyz): nil, or
+	// why not, in words fit for a monitoring probe (no secret, no path).
+	// It must be cheap and never write. nil means always ready.
+	Ready func() error
+	// Writes hears of the data file's refused writes, shared with the
+	// mail worker, so a full disk is logged at a bounded rate; nil means
+	// one of the handlers' own.
+	Writes *writefail.Reporter
 }
 
 type handler struct {

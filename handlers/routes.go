@@ -8,6 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/recover"
 
 	"sesame/internal/ratelimit"
+	"sesame/internal/writefail"
 )
 
 // Limits on what a client may send; a request past them is refused
@@ -23,6 +24,9 @@ func New(d Deps) *fiber.App {
 	h.secure = d.Config.BaseURL != nil && d.Config.BaseURL.Scheme == "https"
 	if h.Limits == nil {
 		h.Limits = ratelimit.DefaultLimits()
+	}
+	if h.Writes == nil {
+		h.Writes = writefail.New(h.Log, 0, nil)
 	}
 	if h.Config.DefaultLang == "" {
 		h.Config.DefaultLang = "fr"
@@ -67,6 +71,7 @@ func New(d Deps) *fiber.App {
 		})
 	}
 	app.Get("/healthz", h.healthz)
+	app.Get("/readyz", h.readyz)
 	app.Get("/static/:version/:name", h.static)
 
 	app.Use(h.withIP, h.language, formsOnly, h.csrf)
