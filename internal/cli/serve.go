@@ -26,6 +26,7 @@ import (
 	"sesame/internal/ratelimit"
 	"sesame/internal/recovery"
 	"sesame/internal/store"
+	"sesame/internal/writefail"
 	"sesame/locales"
 )
 
@@ -131,9 +132,14 @@ func serveStore(ctx context.Context, c *serveConfig, st *store.Store, log *slog.
 		}
 	}
 	transport, mailbox := mailTransport(c, log)
-	worker := &delivery.Worker{Queue: st, Composer: c.composer(), Transport: transport, Log: log, RetryBase: c.MailRetry}
+	// One reporter for every writer of the data file: a full disk is
+	// logged at a bounded rate, and /readyz hears of it from either side.
+	writes := writefail.New(log, 0, nil)
+	worker := &delivery.Worker{Queue: st, Composer: c.composer(), Transport: transport, Log: log, RetryBase: c.MailRetry, Writes: writes}
 	s.accounts.Mail, s.recovery.Mail = worker, worker
-	app := handlers.New(handlerDeps(c, s, mailbox, log))
+	deps := handlerDeps(c, s, mailbox, log)
+	deps.Writes, deps.Ready = writes, readiness(worker, writes)
+	app := handlers.New(deps)
 
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
@@ -181,6 +187,32 @@ func serveStore(ctx context.Context, c *serveConfig, st *store.Store, log *slog.
 		log.Info("demo parent", "identifier", demoIdentifier, "note", "password in README")
 	}
 	return g.Wait()
+}
+
+// readyWindow is how long a refused write keeps /readyz at "not ready".
+// The web side never hears of a write that succeeds, so the state
+// clears this long after the last failure, or at once when the mail
+// worker records a message.
+const readyWindow = 30 * time.Second
+
+// readiness is /readyz's question: not ready while the mail worker is
+// paused or the data file refused a write lately. It never writes (a
+// probe must not fill a disk) and says why without a path or a secret.
+func readiness(w *delivery.Worker, writes *writefail.Reporter) func() error {
+	return func() error {
+		if err := w.Ready(); err != nil {
+			return err
+		}
+		if err := writes.Recent(readyWindow); err != nil {
+			why := "write refused"
+			var errno syscall.Errno
+			if errors.As(err, &errno) {
+				why = errno.Error()
+			}
+			return fmt.Errorf("the data file cannot be written (%s)", why)
+		}
+		return nil
+	}
 }
 
 // mailTransport is where e-mails go: the SMTP server, the demo mailbox
