@@ -193,7 +193,7 @@ func serveStore(ctx context.Context, c *serveConfig, st *store.Store, log *slog.
 // The web side never hears of a write that succeeds, so the state
 // clears this long after the last failure, or at once when the mail
 // worker records a message.
-const readyWindow = 30 * time.Second
+const readyWindow = 15 * time.Second
 
 // readiness is /readyz's question: not ready while the mail worker is
 // paused or the data file refused a write lately. It never writes (a

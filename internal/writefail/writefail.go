@@ -30,8 +30,14 @@ type Reporter struct {
 	mu       sync.Mutex
 	lastErr  error
 	lastAt   time.Time // last failure
-	loggedAt time.Time // last "cannot write" line
+	loggedAt time.Time // last line, "cannot write" or "writable again"
 	unlogged int       // failures since that line
+	// A recovery met less than an interval after the last line is told
+	// when the interval ends, if no failure came meanwhile: a disk that
+	// flaps (a nearly full one frees a page, then refuses the next) gives
+	// one line a minute, not one per flap.
+	recoveredBy string
+	timer       *time.Timer
 }
 
 // New returns a Reporter logging to log at most once per interval (0
@@ -56,41 +62,69 @@ const Message = "the data file cannot be written: check free disk space and perm
 // Failed records a write refused with err by who (a short word such as
 // "web" or "mail outbox"). The first failure is logged at once; later
 // ones at most once per interval, with the number of failures the line
-// stands for.
-func (r *Reporter) Failed(who string, err error) {
+// stands for. It reports whether it logged a line.
+func (r *Reporter) Failed(who string, err error) bool {
 	if r == nil {
-		return
+		return false
 	}
 	r.mu.Lock()
 	now := r.now()
 	r.lastErr, r.lastAt = err, now
+	r.recoveredBy = ""
 	r.unlogged++
 	if !r.loggedAt.IsZero() && now.Sub(r.loggedAt) < r.interval {
 		r.mu.Unlock()
-		return
+		return false
 	}
 	n := r.unlogged
 	r.unlogged, r.loggedAt = 0, now
 	r.mu.Unlock()
 	r.log.Error(Message, "by", who, "failures", n, "err", err)
+	return true
 }
 
-// Recovered records that a write succeeded after failures. It logs once
-// that the file is writable again, with the failures not yet reported;
-// it does nothing when no failure is on record.
-func (r *Reporter) Recovered(who string) {
+// Recovered records that a write succeeded; it does nothing when no
+// failure is on record. It logs that the file is writable again, with
+// the failures not yet told, at once if the last line is an interval
+// old, else when the interval ends (if no failure came meanwhile). It
+// reports whether it logged a line now.
+func (r *Reporter) Recovered(who string) bool {
 	if r == nil {
-		return
+		return false
 	}
 	r.mu.Lock()
 	if r.lastErr == nil {
 		r.mu.Unlock()
-		return
+		return false
 	}
-	n := r.unlogged
-	r.lastErr, r.lastAt, r.loggedAt, r.unlogged = nil, time.Time{}, time.Time{}, 0
+	r.lastErr, r.lastAt = nil, time.Time{}
+	if wait := r.interval - r.now().Sub(r.loggedAt); wait > 0 {
+		r.recoveredBy = who
+		if r.timer == nil {
+			r.timer = time.AfterFunc(wait, func() { r.tellRecovery() })
+		} else {
+			r.timer.Reset(wait)
+		}
+		r.mu.Unlock()
+		return false
+	}
+	r.recoveredBy = who
+	r.mu.Unlock()
+	return r.tellRecovery()
+}
+
+// tellRecovery logs the recovery on record, if it still holds.
+func (r *Reporter) tellRecovery() bool {
+	r.mu.Lock()
+	who, n := r.recoveredBy, r.unlogged
+	if who == "" || r.lastErr != nil {
+		r.mu.Unlock()
+		return false
+	}
+	r.recoveredBy, r.unlogged, r.loggedAt = "", 0, r.now()
 	r.mu.Unlock()
 	r.log.Warn("the data file is writable again", "by", who, "failures_since_last_line", n)
+	return true
 }
 
 // Recent returns the last write error if it happened within d and no

@@ -401,10 +401,13 @@ func (w *Worker) keep(m outbox.Message) {
 }
 
 // pause stops delivery after the data file refused a write. It says so
-// once per pause; the write errors go to Writes, which bounds the lines.
+// with the first "cannot write" line of an outage; the write errors go
+// to Writes, which bounds the lines.
 func (w *Worker) pause(err error) {
-	w.Writes.Failed("mail outbox", err)
-	if w.paused.Swap(true) {
+	logged := w.Writes.Failed("mail outbox", err)
+	if w.paused.Swap(true) || !logged {
+		// Already said, or the disk flaps: the "cannot write" lines and
+		// /readyz tell it, at their bounded rate.
 		return
 	}
 	w.logger().Error("mail outbox paused: the data file refused to record a delivery; "+
@@ -424,8 +427,8 @@ func (w *Worker) flush() bool {
 		w.nUnsaved.Store(int64(len(w.unsaved)))
 	}
 	w.unsaved = nil
-	w.Writes.Recovered("mail outbox")
-	if w.paused.Swap(false) {
+	logged := w.Writes.Recovered("mail outbox")
+	if w.paused.Swap(false) && logged {
 		w.logger().Info("mail outbox resumed: the data file is writable again", "recorded", n)
 	}
 	return true

@@ -63,7 +63,7 @@ func logLines(t *testing.T, buf *bytes.Buffer) []map[string]any {
 // each pass, logs one "cannot write" line per interval, and resumes
 // when the file accepts the marks.
 func TestWriteFailureSendsEachOnce(t *testing.T) {
-	const n, fails = 5, 30
+	const n, fails = 5, 40
 	srv := mailtest.NewServer(t)
 	clock := mailtest.NewClock()
 	q := &flakyQueue{fakeQueue: newQueue(), fails: fails}
@@ -119,8 +119,8 @@ func TestWriteFailureSendsEachOnce(t *testing.T) {
 	}
 
 	// The log: one pause, one resume, and the refused writes told in one
-	// line per minute (the 30 failures span 90 s: two lines), with counts
-	// that add up.
+	// line per minute (the 40 failures span 120 s: two lines, then the
+	// recovery a minute after the second), with counts that add up.
 	var cannot, paused, resumed, total int
 	for _, l := range logLines(t, &logs) {
 		switch l["msg"] {
