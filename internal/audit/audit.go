@@ -18,6 +18,13 @@ const (
 	LoginFailed      Kind = "login.failed"
 	RecoveryStarted  Kind = "recovery.started"
 	RecoveryResent   Kind = "recovery.resent"
+	// RecoveryUnknown is step 1 for addresses the school does not know,
+	// one record per client address and hour with a count (see Count).
+	RecoveryUnknown Kind = "recovery.unknown"
+	// RecoveryLimited is step 1 or "send a new code" for a known address
+	// that got no new code (cooldown, hourly or daily limit), one record
+	// per account, client address and hour with a count.
+	RecoveryLimited Kind = "recovery.limited"
 	CodeFailed       Kind = "recovery.code_failed"
 	CodeOK           Kind = "recovery.code_ok"
 	PasswordChanged  Kind = "password.changed"
@@ -33,10 +40,34 @@ type Event struct {
 	Email   string    `json:"email,omitempty"`   // masked
 	IP      string    `json:"ip,omitempty"`
 	Detail  string    `json:"detail,omitempty"`
+	// Count > 0 makes the event an aggregate: events of the same kind,
+	// account and client address within one hour share one record,
+	// which counts them and keeps the first one's time and e-mail and
+	// the last one's time (Last). A flood of step 1 for unknown
+	// addresses thus costs one record an hour per client, not one per
+	// request; aggregates are kept AggregateRetention, not Retention.
+	Count int       `json:"count,omitempty"`
+	Last  time.Time `json:"last,omitzero"`
 }
+
+// Aggregated reports whether e is counted in an hourly record rather
+// than kept alone.
+func (e Event) Aggregated() bool { return e.Count > 0 }
+
+// Group is what aggregated events share to be counted in one record
+// (with the hour): kind, account and client address. Not the e-mail:
+// a flood of made-up addresses from one client is one record.
+func (e Event) Group() string { return string(e.Kind) + "\x00" + e.Account + "\x00" + e.IP }
 
 // Retention is how long events are kept by default.
 const Retention = 365 * 24 * time.Hour
+
+// AggregateRetention is how long aggregated events (unknown addresses,
+// refused codes) are kept. A school investigates abuse within days of
+// it — who flooded the recovery page, from where, when — and a month
+// covers a holiday; what a parent asks about ("was it me?") is an
+// individual event about their account, kept a year.
+const AggregateRetention = 30 * 24 * time.Hour
 
 // Log appends events. Appending never fails the action it records: an
 // audit write error is logged by the implementation, not returned.

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 	"time"
 )
@@ -11,7 +12,10 @@ import (
 const auditUsage = `Usage: sesame audit [--account ID] [--since WHEN] [--data FILE]
 
 Prints the audit log: sign-ins, recoveries, password changes and admin
-commands, with time, account, client address — never a secret. WHEN is a
+commands, with time, account, client address — never a secret. Step 1
+for unknown addresses and requests refused a new code are counted per
+client address and hour (×N until HH:MM:SS) and kept 30 days; the rest
+is kept a year. WHEN is a
 date (2026-09-01), a date and time (2026-09-01T08:00), or a duration back
 from now (24h, 7d).
 `
@@ -52,8 +56,13 @@ func auditCmd(s *services, args []string, out io.Writer) int {
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "TIME ("+s.zone().String()+")\tEVENT\tACCOUNT\tE-MAIL\tADDRESS\tDETAIL")
 	for _, e := range evs {
+		detail := e.Detail
+		if e.Aggregated() {
+			// One record per client and hour: say how many, until when.
+			detail = strings.TrimPrefix(detail+fmt.Sprintf(", ×%d until %s", e.Count, e.Last.In(s.zone()).Format("15:04:05")), ", ")
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.Time.In(s.zone()).Format("2006-01-02 15:04:05"), e.Kind,
-			orDash(e.Account), orDash(e.Email), orDash(e.IP), orDash(e.Detail))
+			orDash(e.Account), orDash(e.Email), orDash(e.IP), orDash(detail))
 	}
 	tw.Flush()
 	fmt.Fprintf(out, "%d event(s)\n", len(evs))

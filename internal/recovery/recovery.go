@@ -143,8 +143,16 @@ func (s *Service) Start(ctx context.Context, email, lang string) (string, Flow, 
 	for i, a := range accts {
 		ids[i] = a.ID
 	}
-	ev := s.event(ctx, audit.Event{Kind: audit.RecoveryStarted, Email: email, Account: strings.Join(ids, ","), Detail: fmt.Sprintf("%d account(s)", len(accts))})
-	decide := s.decide(email, lang, accts, now)
+	e := audit.Event{Kind: audit.RecoveryStarted, Email: email, Account: strings.Join(ids, ","), Detail: fmt.Sprintf("%d account(s)", len(accts))}
+	if len(accts) == 0 {
+		// Counted per client and hour, not kept one by one: a flood of
+		// made-up addresses must not fill the disk. The same Issue call
+		// writes it, in the same transaction, so the answer and the
+		// store calls stay those of a known address.
+		e.Kind, e.Detail, e.Count = audit.RecoveryUnknown, "", 1
+	}
+	ev := s.event(ctx, e)
+	decide := s.decide(email, lang, accts, now, ev)
 	record := func(h History) Issued {
 		is := decide(h)
 		f.NoNewCode = is.Code == nil
@@ -180,7 +188,7 @@ func (s *Service) Resend(ctx context.Context, token string) (Flow, error) {
 		return f, err
 	}
 	ev := s.event(ctx, audit.Event{Kind: audit.RecoveryResent, Email: f.Email})
-	if err := s.Store.Issue(f.Email, nil, nil, s.decide(f.Email, f.Lang, accts, now), ev); err != nil {
+	if err := s.Store.Issue(f.Email, nil, nil, s.decide(f.Email, f.Lang, accts, now, ev), ev); err != nil {
 		return f, err
 	}
 	s.notify()
@@ -271,10 +279,24 @@ func (s *Service) nextCode(h History, now time.Time) (time.Time, error) {
 }
 
 // decide returns the function the store runs, inside its transaction,
-// on the address's history.
-func (s *Service) decide(email, lang string, accts []account.Account, now time.Time) func(History) Issued {
+// on the address's history. When no code is issued it turns ev (when
+// not nil) into a counted audit.RecoveryLimited record: a parent
+// pressing again during the cooldown, or a script hammering a known
+// address, costs one record an hour, not one a request.
+func (s *Service) decide(email, lang string, accts []account.Account, now time.Time, ev *audit.Event) func(History) Issued {
+	var orig audit.Event
+	if ev != nil {
+		orig = *ev
+	}
 	return func(h History) Issued {
+		if ev != nil {
+			*ev = orig // the store may run decide twice
+		}
 		if _, err := s.nextCode(h, now); err != nil {
+			if ev != nil && !ev.Aggregated() {
+				ev.Kind, ev.Count = audit.RecoveryLimited, 1
+				ev.Detail = strings.TrimPrefix(ev.Detail+", no new code: "+err.Error(), ", ")
+			}
 			return Issued{} // the pending code, if any, stays valid
 		}
 		code, err := newCode()

@@ -2,8 +2,10 @@ package store
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/binary"
 	"log/slog"
+	"slices"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -34,6 +36,9 @@ func (a AuditLog) Append(e audit.Event) {
 // it; the rerun writes under another sequence number in a fresh
 // transaction, the first having been rolled back.
 func appendAudit(tx *bolt.Tx, e audit.Event) error {
+	if e.Aggregated() {
+		return addAggregate(tx, e)
+	}
 	b := tx.Bucket(bAudit)
 	seq, err := b.NextSequence()
 	if err != nil {
@@ -44,13 +49,44 @@ func appendAudit(tx *bolt.Tx, e audit.Event) error {
 	return put(b, k, e)
 }
 
+// aggregateKey is the hour e falls in, then a hash of its group: keys
+// sort by time like the audit bucket's, and the hour's events of one
+// group meet under one key.
+func aggregateKey(e audit.Event) []byte {
+	hour := e.Time.Truncate(time.Hour)
+	h := sha256.Sum256([]byte(e.Group()))
+	return append(binary.BigEndian.AppendUint64(nil, uint64(max(hour.UnixNano(), 0))), h[:8]...)
+}
+
+// addAggregate counts e in its group's record for the hour, creating it
+// at the first event. The record keeps the first event's time, e-mail
+// and detail, and the last one's time. A Batch rerun starts again from
+// the rolled-back record, so nothing is counted twice.
+func addAggregate(tx *bolt.Tx, e audit.Event) error {
+	b := tx.Bucket(bAuditAgg)
+	k := aggregateKey(e)
+	var r audit.Event
+	ok, err := get(b, k, &r)
+	if err != nil || !ok {
+		// An unreadable record is replaced: it only counted requests.
+		r = e
+		r.Count = 0
+	}
+	r.Count += e.Count
+	if e.Time.After(r.Last) {
+		r.Last = e.Time
+	}
+	return put(b, k, r)
+}
+
 // Audit returns events since since (zero: all), for account when not
-// empty, oldest first.
+// empty, oldest first. An hourly record counts when its last event is
+// since or later.
 func (s *Store) Audit(since time.Time, account string) ([]audit.Event, error) {
 	var out []audit.Event
 	err := s.view(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bAudit).Cursor()
 		start := binary.BigEndian.AppendUint64(nil, uint64(max(since.UnixNano(), 0)))
+		c := tx.Bucket(bAudit).Cursor()
 		for k, v := c.Seek(start); k != nil; k, v = c.Next() {
 			var e audit.Event
 			if err := get2(v, &e); err != nil {
@@ -60,8 +96,23 @@ func (s *Store) Audit(since time.Time, account string) ([]audit.Event, error) {
 				out = append(out, e)
 			}
 		}
+		// An hour's record is keyed by the hour's start, which may be
+		// before since.
+		hour := binary.BigEndian.AppendUint64(nil, uint64(max(since.Truncate(time.Hour).UnixNano(), 0)))
+		c = tx.Bucket(bAuditAgg).Cursor()
+		for k, v := c.Seek(hour); k != nil; k, v = c.Next() {
+			var e audit.Event
+			if err := get2(v, &e); err != nil {
+				return err
+			}
+			if e.Last.Before(since) || (account != "" && e.Account != account) {
+				continue
+			}
+			out = append(out, e)
+		}
 		return nil
 	})
+	slices.SortStableFunc(out, func(a, b audit.Event) int { return a.Time.Compare(b.Time) })
 	return out, err
 }
 
@@ -80,4 +131,18 @@ func (s *Store) SweepAudit(cutoff time.Time) (int, error) {
 		return nil
 	})
 	return n, err
+}
+
+// sweepAggregates deletes hourly audit records of hours before cutoff.
+func sweepAggregates(tx *bolt.Tx, cutoff time.Time) (int, error) {
+	end := binary.BigEndian.AppendUint64(nil, uint64(max(cutoff.UnixNano(), 0)))
+	n := 0
+	c := tx.Bucket(bAuditAgg).Cursor()
+	for k, _ := c.First(); k != nil && bytes.Compare(k, end) < 0; k, _ = c.First() {
+		if err := c.Delete(); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
 }

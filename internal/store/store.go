@@ -33,7 +33,8 @@ var (
 	bOutbox     = []byte("outbox")
 	bPending    = []byte("outbox_pending")
 	bAudit      = []byte("audit")
-	allBuckets  = [][]byte{bMeta, bAccounts, bByEmail, bSessions, bSessByAcct, bFlows, bCodes, bCodeLog, bOutbox, bPending, bAudit}
+	bAuditAgg   = []byte("audit_hourly")
+	allBuckets  = [][]byte{bMeta, bAccounts, bByEmail, bSessions, bSessByAcct, bFlows, bCodes, bCodeLog, bOutbox, bPending, bAudit, bAuditAgg}
 	kSchema     = []byte("schema_version")
 	kSecret     = []byte("hmac_secret")
 )
@@ -53,6 +54,8 @@ var migrations = []migration{
 	{"first layout", func(*bolt.Tx) error { return nil }},
 	// So the mail worker's poll does not decode a month of sent e-mails.
 	{"index pending e-mails", indexPending},
+	// Open creates the bucket; nothing to move: older events stay alone.
+	{"hourly audit records", func(*bolt.Tx) error { return nil }},
 }
 
 // schemaVersion is the layout this code reads and writes.

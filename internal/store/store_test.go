@@ -286,6 +286,17 @@ var migrationTests = map[int]struct {
 			})
 		},
 	},
+	3: {
+		undo: func(tx *boltTx) error { return tx.DeleteBucket(bAuditAgg) },
+		// Counted events are recorded again.
+		check: func(t *testing.T, s *Store) {
+			AuditLog{Store: s}.Append(audit.Event{Time: t0, Kind: audit.RecoveryUnknown, IP: "203.0.113.7", Count: 1})
+			evs, err := s.Audit(t0.Add(-time.Hour), "")
+			if err != nil || len(evs) != 1 || evs[0].Count != 1 {
+				t.Errorf("hourly record after migration: %+v, %v", evs, err)
+			}
+		},
+	},
 }
 
 // fill stores what the migrations' checks look at.

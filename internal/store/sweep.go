@@ -8,6 +8,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"sesame/internal/audit"
 )
 
 // ErrCorrupt means a sweep met records it could not read. It keeps them,
@@ -15,7 +17,8 @@ import (
 var ErrCorrupt = errors.New("store: unreadable records")
 
 // Sweep deletes what has expired at now: sessions, recovery flows and
-// codes, and code histories with no code issued in the last day. It
+// codes, code histories with no code issued in the last day, and
+// hourly audit records older than audit.AggregateRetention. It
 // returns how many records went. Records it cannot read are kept and
 // reported in an error wrapping ErrCorrupt, after the others are swept.
 func (s *Store) Sweep(now time.Time) (int, error) {
@@ -79,7 +82,9 @@ func (s *Store) Sweep(now time.Time) (int, error) {
 			return err
 		}
 		n += len(dead)
-		return nil
+		agg, err := sweepAggregates(tx, now.Add(-audit.AggregateRetention))
+		n += agg
+		return err
 	})
 	if err != nil {
 		// Rolled back: nothing went.

@@ -241,3 +241,47 @@ func TestSweepAudit(t *testing.T) {
 		t.Fatalf("second SweepAudit = %d, %v; want 0, nil", n, err)
 	}
 }
+
+// Counted events share one record per group and hour, show in Audit by
+// their last event's time, and go after audit.AggregateRetention.
+func TestAuditHourlyRecords(t *testing.T) {
+	s, _ := open(t)
+	log := AuditLog{Store: s}
+	hour := t0.Truncate(time.Hour)
+	for i := range 70 {
+		log.Append(audit.Event{Time: hour.Add(time.Duration(i) * time.Minute), Kind: audit.RecoveryUnknown, Email: "x***@exemple.org", IP: "203.0.113.7", Count: 1})
+	}
+	log.Append(audit.Event{Time: hour.Add(10 * time.Minute), Kind: audit.RecoveryUnknown, IP: "198.51.100.1", Count: 1})
+	log.Append(audit.Event{Time: hour.Add(30 * time.Minute), Kind: audit.LoginOK, Account: "martin.luc"})
+	evs, err := s.Audit(time.Time{}, "")
+	if err != nil || len(evs) != 4 {
+		t.Fatalf("Audit = %+v, %v; want 4 records", evs, err)
+	}
+	var first, next audit.Event // 203.0.113.7's records for the two hours
+	for _, e := range evs {
+		if e.IP == "203.0.113.7" && first.Count == 0 {
+			first = e
+		} else if e.IP == "203.0.113.7" {
+			next = e
+		}
+	}
+	if first.Count != 60 || !first.Time.Equal(hour) || !first.Last.Equal(hour.Add(59*time.Minute)) || next.Count != 10 {
+		t.Errorf("hourly records: %+v then %+v; want 70 requests in two hours' records, 60 then 10", first, next)
+	}
+	// A --since within the hour still shows the hour's record.
+	if evs, _ := s.Audit(hour.Add(45*time.Minute), ""); len(evs) != 2 {
+		t.Errorf("since the hour's 45th minute: %+v; want the two records of 203.0.113.7", evs)
+	}
+	if evs, _ := s.Audit(time.Time{}, "martin.luc"); len(evs) != 1 || evs[0].Kind != audit.LoginOK {
+		t.Errorf("--account: %+v", evs)
+	}
+	if n, err := s.Sweep(hour.Add(audit.AggregateRetention + time.Minute)); err != nil || n != 2 {
+		t.Errorf("sweep at 30 days = %d, %v; want the first hour's 2 records", n, err)
+	}
+	if n, err := s.Sweep(hour.Add(audit.AggregateRetention + 2*time.Hour)); err != nil || n != 1 {
+		t.Errorf("sweep an hour later = %d, %v; want 1", n, err)
+	}
+	if evs, _ := s.Audit(time.Time{}, ""); len(evs) != 1 || evs[0].Kind != audit.LoginOK {
+		t.Errorf("after the sweeps: %+v; want only the sign-in, kept a year", evs)
+	}
+}
