@@ -14,17 +14,17 @@ type Kind string
 
 // What the audit log records.
 const (
-	LoginOK          Kind = "login.ok"
-	LoginFailed      Kind = "login.failed"
-	RecoveryStarted  Kind = "recovery.started"
-	RecoveryResent   Kind = "recovery.resent"
+	LoginOK         Kind = "login.ok"
+	LoginFailed     Kind = "login.failed"
+	RecoveryStarted Kind = "recovery.started"
+	RecoveryResent  Kind = "recovery.resent"
 	// RecoveryUnknown is step 1 for addresses the school does not know,
 	// one record per client address and hour with a count (see Count).
 	RecoveryUnknown Kind = "recovery.unknown"
 	// RecoveryLimited is step 1 or "send a new code" for a known address
 	// that got no new code (cooldown, hourly or daily limit), one record
 	// per account, client address and hour with a count.
-	RecoveryLimited Kind = "recovery.limited"
+	RecoveryLimited  Kind = "recovery.limited"
 	CodeFailed       Kind = "recovery.code_failed"
 	CodeOK           Kind = "recovery.code_ok"
 	PasswordChanged  Kind = "password.changed"
