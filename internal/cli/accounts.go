@@ -50,6 +50,9 @@ func execAdmin(s *services, req adminRequest, out io.Writer) int {
 	if len(args) >= 1 && args[0] == "check" {
 		return checkCmd(s, args[1:], out)
 	}
+	if len(args) == 1 && args[0] == "compact" {
+		return compactCmd(s, out)
+	}
 	if len(args) >= 1 && args[0] == "audit" {
 		return auditCmd(s, args[1:], out)
 	}

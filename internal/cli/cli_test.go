@@ -351,3 +351,39 @@ func TestAdminCloseInterruptsIdleClient(t *testing.T) {
 		t.Errorf("socket file left behind: %v", err)
 	}
 }
+
+// sesame compact: now on a stopped server's file, at the next start on
+// a running server's.
+func TestCompact(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "s.db")
+	run(t, "", "accounts", "--data", data, "add", "--last-name", "Dupont", "--first-name", "Marie", "--email", "m@exemple.fr")
+	out, code := run(t, "", "compact", "--data", data)
+	if code != 0 || !strings.Contains(out, "bytes before") {
+		t.Fatalf("offline compact: %d %s", code, out)
+	}
+	if out, _ := run(t, "", "help"); !strings.Contains(out, "sesame compact") {
+		t.Errorf("help does not list compact: %s", out)
+	}
+	st, err := store.Open(data, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, err := listenAdmin(data, testServices(t, st))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, code = run(t, "", "compact", "--data", data)
+	admin.Close()
+	st.Close()
+	if code != 0 || !strings.Contains(out, "next start") {
+		t.Fatalf("compact while serving: %d %s", code, out)
+	}
+	if _, asked, err := store.CompactIfRequested(data, time.Second); !asked || err != nil {
+		t.Fatalf("next start: asked %v, %v", asked, err)
+	}
+	out, code = run(t, "", "accounts", "--data", data, "show", "dupont.marie")
+	if code != 0 || !strings.Contains(out, "m@exemple.fr") {
+		t.Fatalf("after compaction: %d %s", code, out)
+	}
+}

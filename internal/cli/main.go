@@ -33,6 +33,8 @@ Usage:
   sesame backup FILE            a consistent copy of the data file, even while serving
   sesame check [--repair-to NEW]
                                 check the data file; copy what is readable to a new file
+  sesame compact                give the space of expired records back to the disk
+                                (now if the server is stopped, else at its next start)
   sesame help                   this text
 
 Every option can also be set with an environment variable: --base-url is
@@ -59,6 +61,8 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runBackup(args[1:], stdout, stderr)
 	case "check":
 		return runCheck(args[1:], stdout, stderr)
+	case "compact":
+		return runCompact(args[1:], stdout, stderr)
 	case "help", "-h", "--help", "-help":
 		fmt.Fprint(stdout, mainUsage)
 		return 0

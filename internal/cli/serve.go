@@ -102,6 +102,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 // serve runs the portal on c until ctx is done, then stops it; the data
 // file is closed only once nothing started here can still use it.
 func serve(ctx context.Context, c *serveConfig, log *slog.Logger) error {
+	compactAtStart(c.Data, log)
 	st, err := store.Open(c.Data, time.Second)
 	if err != nil {
 		return err
