@@ -15,7 +15,10 @@ import (
 	"time"
 )
 
-var floodDuration = flag.Duration("flood.duration", 0, "TestFloodGrowth: flood for this long instead of a few hundred requests (the issue's figure: 10m)")
+var (
+	floodDuration = flag.Duration("flood.duration", 0, "TestFloodGrowth: flood for this long instead of a few hundred requests (the issue's figure: 10m)")
+	floodClients  = flag.Int("flood.clients", 4, "TestFloodGrowth: concurrent clients")
+)
 
 var compacted = regexp.MustCompile(`(\d+) bytes before, (\d+) after`)
 
@@ -45,7 +48,7 @@ func TestFloodGrowth(t *testing.T) {
 	}
 	var wg sync.WaitGroup
 	start := time.Now()
-	for w := range 4 {
+	for w := range *floodClients {
 		wg.Go(func() {
 			b := newBrowser(t, srv.base())
 			for i := 0; more(); i++ {

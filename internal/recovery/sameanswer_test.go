@@ -62,6 +62,11 @@ type work struct {
 // The message then leaves through the worker, off the request path.
 // Queuing a decoy for unknown addresses instead would only move the
 // difference into the worker, which would have to tell decoys apart.
+//
+// The audit record differs in kind, not in number: an unknown address's
+// is counted in its client's hourly record (audit.RecoveryUnknown), so a
+// flood of made-up addresses does not fill the disk; the same Issue call
+// writes it, in the same transaction, as one record either way.
 func TestStartSameWorkForEveryAddress(t *testing.T) {
 	f := setup(t)
 	rec := &storetest.Recorder{Store: f.st}

@@ -60,6 +60,9 @@ func Compact(path string, timeout time.Duration, keep bool) (Compacted, error) {
 	if err != nil {
 		return res, err
 	}
+	// bbolt grows a file in 16 MiB steps past 16 MiB; the copy grows by
+	// 1 MiB so that it ends near the size of its records.
+	dst.AllocSize = 1 << 20
 	err = bolt.Compact(dst, src, compactTxMax)
 	if err == nil {
 		err = sameRecords(src, dst)

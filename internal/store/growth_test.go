@@ -18,6 +18,7 @@ var (
 	growthParents = flag.Int("growth.parents", 1000, "BenchmarkGrowth: parents in the school")
 	growthFlood   = flag.Int("growth.flood", 1000, "BenchmarkGrowth: step-1 requests a day for unknown addresses, each from a new client address")
 	growthDays    = flag.Int("growth.days", 365, "BenchmarkGrowth: days simulated")
+	growthBefore  = flag.Bool("growth.before", false, "BenchmarkGrowth: record the flood as before hourly records, one audit event per request kept a year")
 )
 
 // BenchmarkGrowth simulates a school year on the data file, with the
@@ -78,6 +79,9 @@ func growthYear(b *testing.B, parents, flood, days int) {
 			email := fmt.Sprintf("inconnu%d@exemple.org", n)
 			f := recovery.Flow{State: recovery.CodeSent, Email: email, Lang: "fr", Created: at, Expires: at.Add(30 * time.Minute)}
 			ev := audit.Event{Time: at, Kind: audit.RecoveryUnknown, Email: outbox.MaskAddress(email), IP: ip(), Count: 1}
+			if *growthBefore {
+				ev.Kind, ev.Count, ev.Detail = audit.RecoveryStarted, 0, "0 account(s)"
+			}
 			decide := func(recovery.History) recovery.Issued {
 				return recovery.Issued{Code: &recovery.Code{MAC: make([]byte, 32), Created: at, Expires: at.Add(30 * time.Minute)}}
 			}
