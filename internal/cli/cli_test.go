@@ -17,6 +17,7 @@ import (
 	"golang.org/x/text/encoding/charmap"
 
 	"sesame/internal/account"
+	"sesame/internal/audit"
 	"sesame/internal/password"
 	"sesame/internal/policy"
 	"sesame/internal/store"
@@ -385,5 +386,23 @@ func TestCompact(t *testing.T) {
 	out, code = run(t, "", "accounts", "--data", data, "show", "dupont.marie")
 	if code != 0 || !strings.Contains(out, "m@exemple.fr") {
 		t.Fatalf("after compaction: %d %s", code, out)
+	}
+}
+
+// An hourly record shows its count and its last time.
+func TestAuditShowsCounts(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "s.db")
+	st, err := store.Open(data, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().Truncate(time.Hour)
+	for i := range 3 {
+		store.AuditLog{Store: st}.Append(audit.Event{Time: now.Add(time.Duration(i) * time.Minute), Kind: audit.RecoveryUnknown, IP: "203.0.113.7", Count: 1})
+	}
+	st.Close()
+	out, code := run(t, "", "audit", "--data", data, "--since", "2h")
+	if want := "×3 until " + now.Add(2*time.Minute).Local().Format("15:04:05"); code != 0 || !strings.Contains(out, want) || !strings.Contains(out, "1 event(s)") {
+		t.Fatalf("audit: %d %s; want %q", code, out, want)
 	}
 }

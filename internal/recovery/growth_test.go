@@ -83,3 +83,33 @@ func TestStepOneGrowthBounded(t *testing.T) {
 		})
 	}
 }
+
+// What the audit log says of step 1: a known address's code is an
+// event of its own, kept a year; the same address pressing again in the
+// cooldown and unknown addresses are counted per client and hour.
+func TestStepOneAuditRecords(t *testing.T) {
+	f := setup(t)
+	f.rec.Audit = store.AuditLog{Store: f.st}
+	ctx := audit.WithIP(context.Background(), "203.0.113.7")
+	for _, email := range []string{"luc@exemple.fr", "luc@exemple.fr", "luc@exemple.fr", "a@inconnu.org", "b@inconnu.org"} {
+		if _, _, err := f.rec.Start(ctx, email, "fr"); err != nil {
+			t.Fatal(err)
+		}
+		f.clk.add(time.Second)
+	}
+	evs, err := f.st.Audit(time.Time{}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range evs {
+		got = append(got, fmt.Sprintf("%s %s ×%d", e.Kind, e.Account, e.Count))
+	}
+	want := []string{"recovery.started martin.luc ×0", "recovery.limited martin.luc ×2", "recovery.unknown  ×2"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("audit records: %q\nwant %q", got, want)
+	}
+	if evs, _ := f.st.Audit(time.Time{}, "martin.luc"); len(evs) != 2 {
+		t.Errorf("--account martin.luc: %+v; want its code and its refusals", evs)
+	}
+}
