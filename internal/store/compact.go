@@ -8,7 +8,6 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
-	bolterrors "go.etcd.io/bbolt/errors"
 )
 
 // Compacted reports a compaction: the file's size before and after.
@@ -45,13 +44,14 @@ func Compact(path string, timeout time.Duration, keep bool) (Compacted, error) {
 		return res, err
 	}
 	res.Before = fi.Size()
-	// Read-only: a shared lock, which a server opening the file waits for.
-	src, err := bolt.Open(path, 0, &bolt.Options{ReadOnly: true, Timeout: max(timeout, time.Millisecond)})
-	if errors.Is(err, bolterrors.ErrTimeout) {
-		return res, ErrLocked
+	// An empty or truncated file is refused, as at start.
+	if err := precheck(path); err != nil {
+		return res, err
 	}
+	// Read-only: a shared lock, which a server opening the file waits for.
+	src, err := openRO(path, max(timeout, time.Millisecond))
 	if err != nil {
-		return res, fmt.Errorf("cannot open the data file: %w", err)
+		return res, err
 	}
 	defer src.Close()
 	tmp := path + ".compacting"
@@ -63,9 +63,11 @@ func Compact(path string, timeout time.Duration, keep bool) (Compacted, error) {
 	// bbolt grows a file in 16 MiB steps past 16 MiB; the copy grows by
 	// 1 MiB so that it ends near the size of its records.
 	dst.AllocSize = 1 << 20
-	err = bolt.Compact(dst, src, compactTxMax)
+	// A damaged page is an error, not a panic; the file stays as it is
+	// (sesame check --repair-to saves what can be read).
+	err = guard(func() error { return bolt.Compact(dst, src, compactTxMax) })
 	if err == nil {
-		err = sameRecords(src, dst)
+		err = guard(func() error { return sameRecords(src, dst) })
 	}
 	if err == nil {
 		err = dst.Sync()

@@ -72,3 +72,18 @@ func TestCompactAtNextStart(t *testing.T) {
 		t.Fatal("the request survived its compaction")
 	}
 }
+
+// An empty file is refused and left alone, never compacted into a new
+// portal.
+func TestCompactRefusesEmptyFile(t *testing.T) {
+	path := t.TempDir() + "/vide.db"
+	if err := os.WriteFile(path, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Compact(path, time.Second, false); err == nil {
+		t.Fatal("an empty file was compacted")
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Size() != 0 {
+		t.Fatalf("the empty file changed: %v %v", fi, err)
+	}
+}

@@ -31,7 +31,7 @@ func (u Usage) Total() int64 {
 // size. It only reads.
 func (s *Store) Usage() (Usage, error) {
 	u := Usage{InUse: map[string]int64{}, Records: map[string]int{}}
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		return tx.ForEach(func(name []byte, b *bolt.Bucket) error {
 			st := b.Stats()
 			u.InUse[string(name)] = int64(st.BranchInuse + st.LeafInuse + st.InlineBucketInuse)
