@@ -105,7 +105,11 @@ for (const lang of ['fr', 'en'] as const satisfies readonly Lang[]) {
       // Rendered by the server in the page's language, hidden until needed.
       await expect(page.getByTestId('offline-message')).toHaveCount(0);
       const email = unknownEmail();
-      await onStep1(page, (r) => r.abort('internetdisconnected'));
+      // First the server is stopped (connection refused), then the
+      // phone loses its network.
+      const cuts = ['connectionrefused', 'internetdisconnected'];
+      let n = 0;
+      await onStep1(page, (r) => r.abort(cuts[Math.min(n++, cuts.length - 1)]));
       await page.getByTestId('recovery-email').fill(email);
       await page.getByTestId('step-submit').click();
 
@@ -121,6 +125,7 @@ for (const lang of ['fr', 'en'] as const satisfies readonly Lang[]) {
 
       // Pressing again while still cut off: one message, not two.
       await page.getByTestId('step-submit').click();
+      await expect.poll(() => n).toBe(2);
       await expect(msg).toHaveCount(1);
       await expect(msg).toBeFocused();
 
