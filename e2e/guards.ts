@@ -4,7 +4,8 @@
 // - no console error, page error or CSP violation (securitypolicyviolation
 //   events, reported by an init script) on any page of the test's context,
 //   and no HTTP error status from the server that the test did not declare
-//   with `test.use({ allowedStatuses: [...] })`;
+//   with `test.use({ allowedStatuses: [...] })` (a test that cuts the
+//   network on purpose declares it: test.use({ allowNetworkErrors: true }));
 // - no sideways scroll: every distinct page and recovery step the test
 //   showed is laid out again at 320, 360 and 390 px wide, where
 //   document.documentElement.scrollWidth must not exceed the viewport;
@@ -39,6 +40,7 @@ export class Guard {
   constructor(
     private baseURL: string,
     private allowedStatuses: number[],
+    private allowNetworkErrors = false,
   ) {}
 
   async install(context: BrowserContext) {
@@ -76,6 +78,10 @@ export class Guard {
       // An HTTP error status is checked below, against the statuses the
       // test expects.
       if (/^Failed to load resource: the server responded with a status of \d+/.test(msg.text())) return;
+      // A request the test cut on purpose (route.abort): the browser's
+      // own line and htmx's (it logs every error event: sendError and
+      // afterRequest).
+      if (this.allowNetworkErrors && /^Failed to load resource: net::ERR_|^htmx:(sendError|afterRequest)\b/.test(msg.text())) return;
       const loc = msg.location();
       this.problems.push(`console error on ${msg.page()?.url()}: ${msg.text()} (${loc.url}:${loc.lineNumber})`);
     });

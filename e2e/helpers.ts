@@ -72,6 +72,11 @@ type Fixtures = {
    * test.use({ allowedStatuses: [401] })); any other fails the test.
    */
   allowedStatuses: number[];
+  /**
+   * The test cuts requests on purpose (route.abort): the browser's and
+   * htmx's console lines about a failed request are expected (an option).
+   */
+  allowNetworkErrors: boolean;
   /** The guards of e2e/guards.ts, on every test (automatic). */
   guard: Guard;
 };
@@ -89,9 +94,10 @@ export const test = base.extend<Fixtures>({
     await use({ ...extraHTTPHeaders, 'X-Forwarded-For': clientAddress });
   },
   allowedStatuses: [[], { option: true }],
+  allowNetworkErrors: [false, { option: true }],
   guard: [
-    async ({ context, baseURL, allowedStatuses, browser }, use, testInfo) => {
-      const g = new Guard(baseURL!, allowedStatuses);
+    async ({ context, baseURL, allowedStatuses, allowNetworkErrors, browser }, use, testInfo) => {
+      const g = new Guard(baseURL!, allowedStatuses, allowNetworkErrors);
       await g.install(context);
       await use(g);
       // The page the test ends on: its language switch.

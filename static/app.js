@@ -1,6 +1,7 @@
 // Sésame's small script: progressive enhancement only. Every form works
-// without it; it moves focus after htmx swaps and toggles password
-// visibility. Loaded as a file so the CSP can forbid inline scripts.
+// without it; it moves focus after htmx swaps, says when the server
+// cannot be reached, and toggles password visibility. Loaded as a file
+// so the CSP can forbid inline scripts.
 (function () {
   "use strict";
 
@@ -42,6 +43,40 @@
     var root = document.getElementById(old.id) || document;
     focusStep(root);
     announce(root);
+  });
+
+  // A request that never reached the server (network down, server
+  // stopped, Wi-Fi lost between two steps) gets no answer to swap in:
+  // without this the parent presses « Valider » and nothing happens. The
+  // form is left as it was, with the layout's localized message at its
+  // top (role=alert, so it is read out; focused, so keyboard users are
+  // there), and pressing again retries. Background requests (the live
+  // password rules) stay silent: the submit will say it.
+  function formOf(elt) {
+    if (!elt) return null;
+    if (elt.tagName === "FORM") return elt;
+    if (elt.tagName === "BUTTON") return elt.form;
+    return null;
+  }
+  function clearOffline(form) {
+    form.querySelectorAll("[data-offline]").forEach(function (m) { m.remove(); });
+  }
+  function offline(e) {
+    var d = e.detail || {};
+    if (e.type === "htmx:responseError" && d.xhr && d.xhr.status !== 0) return;
+    var form = formOf(d.elt);
+    var tpl = document.getElementById("offline-message");
+    if (!form || !tpl) return;
+    clearOffline(form);
+    var msg = tpl.content.firstElementChild.cloneNode(true);
+    form.insertBefore(msg, form.firstChild);
+    msg.focus();
+  }
+  document.addEventListener("htmx:sendError", offline);
+  document.addEventListener("htmx:responseError", offline);
+  document.addEventListener("htmx:beforeRequest", function (e) {
+    var form = formOf(e.detail && e.detail.elt);
+    if (form) clearOffline(form);
   });
 
   document.addEventListener("click", function (e) {

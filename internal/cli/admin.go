@@ -168,19 +168,81 @@ func (a *adminServer) Close() error {
 	return err
 }
 
+// Deadlines of the admin client. A server that is frozen (SIGSTOP, a
+// hung disk) still accepts connections — the kernel queues them — but
+// never answers, so without a deadline the command would wait forever.
+// The server answers in one piece at the end of a command, so there is
+// no progress to reset an idle timer on: the deadline covers the whole
+// command, generous enough for the largest one (an import of a big
+// school's export) on a slow disk.
+const (
+	adminConnectTimeout = 3 * time.Second
+	adminCommandTimeout = 60 * time.Second
+	adminImportTimeout  = 5 * time.Minute // the server's own limit per connection
+)
+
+// adminTimeout is how long the client waits for the server's answer to
+// args. SESAME_ADMIN_TIMEOUT (a Go duration, "90s") overrides it, for a
+// school whose imports take longer, and for the tests.
+func adminTimeout(args []string) (time.Duration, error) {
+	if v := os.Getenv("SESAME_ADMIN_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return 0, fmt.Errorf("SESAME_ADMIN_TIMEOUT=%q: want a positive duration such as 90s or 5m", v)
+		}
+		return d, nil
+	}
+	if len(args) >= 2 && args[0] == "accounts" && args[1] == "import" {
+		return adminImportTimeout, nil
+	}
+	return adminCommandTimeout, nil
+}
+
+// peerPID is the process ID of the server at the other end of conn, for
+// the message that names it; 0 when the system cannot say.
+func peerPID(conn net.Conn) int {
+	uc, ok := conn.(*net.UnixConn)
+	if !ok {
+		return 0
+	}
+	raw, err := uc.SyscallConn()
+	if err != nil {
+		return 0
+	}
+	return socketPeerPID(raw)
+}
+
 // runAdmin runs an admin command: through the server's socket when a
 // server runs on this data file, else on the file directly.
 func runAdmin(data string, req adminRequest, stdout, stderr io.Writer) int {
-	if conn, err := net.DialTimeout("unix", socketPath(data), time.Second); err == nil {
+	timeout, err := adminTimeout(req.Args)
+	if err != nil {
+		fmt.Fprintln(stderr, "sesame:", err)
+		return 2
+	}
+	if conn, err := net.DialTimeout("unix", socketPath(data), adminConnectTimeout); err == nil {
 		defer conn.Close()
-		if err := json.NewEncoder(conn).Encode(req); err != nil {
-			fmt.Fprintln(stderr, "sesame: admin socket:", err)
+		conn.SetDeadline(time.Now().Add(timeout))
+		notAnswering := func(err error) int {
+			var ne net.Error
+			if !errors.As(err, &ne) || !ne.Timeout() {
+				fmt.Fprintln(stderr, "sesame: admin socket:", err)
+				return 1
+			}
+			who := socketPath(data)
+			if pid := peerPID(conn); pid > 0 {
+				who = fmt.Sprintf("PID %d, %s", pid, who)
+			}
+			fmt.Fprintf(stderr, "sesame: the server (%s) is not answering after %s; check it is running (systemctl status sesame) and that its disk responds.\n"+
+				"The command may still be carried out if the server resumes: check with `sesame audit --since 1h` before running it again.\n", who, timeout)
 			return 1
+		}
+		if err := json.NewEncoder(conn).Encode(req); err != nil {
+			return notAnswering(err)
 		}
 		var resp adminResponse
 		if err := json.NewDecoder(bufio.NewReader(conn)).Decode(&resp); err != nil {
-			fmt.Fprintln(stderr, "sesame: admin socket:", err)
-			return 1
+			return notAnswering(err)
 		}
 		io.WriteString(stdout, resp.Output)
 		return resp.Code

@@ -35,6 +35,8 @@ Usage:
                                 check the data file; copy what is readable to a new file
   sesame compact                give the space of expired records back to the disk
                                 (now if the server is stopped, else at its next start)
+  sesame restore BACKUP         put a backup in place of the data file (server stopped);
+                                mails the current file already sent are not sent again
   sesame help                   this text
 
 Every option can also be set with an environment variable: --base-url is
@@ -63,6 +65,8 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runCheck(args[1:], stdout, stderr)
 	case "compact":
 		return runCompact(args[1:], stdout, stderr)
+	case "restore":
+		return runRestore(args[1:], stdout, stderr)
 	case "help", "-h", "--help", "-help":
 		fmt.Fprint(stdout, mainUsage)
 		return 0
