@@ -3,10 +3,10 @@ package handlers
 import (
 	"errors"
 	"strconv"
-	"syscall"
 
 	"github.com/gofiber/fiber/v2"
 
+	"sesame/internal/writefail"
 	"sesame/views"
 )
 
@@ -38,7 +38,7 @@ func (h *handler) errorHandler(c *fiber.Ctx, err error) error {
 	case errors.As(err, &ue):
 	case errors.As(err, &fe):
 		ue = fiberError(fe.Code)
-	case storageFull(err):
+	case writefail.Is(err):
 		// A full disk or a read-only data file: nothing was changed (the
 		// transaction was refused whole), and pages that only read still
 		// work. Say so and log it loudly for the IT person.
@@ -75,11 +75,6 @@ func (h *handler) errorHandler(c *fiber.Ctx, err error) error {
 		c.Set("HX-Reswap", "innerHTML")
 	}
 	return render(c, ue.status, views.ErrorPage(h.page(c), ue.title, ue.msg))
-}
-
-func storageFull(err error) bool {
-	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EROFS) ||
-		errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.EACCES) || errors.Is(err, syscall.EDQUOT)
 }
 
 func fiberError(code int) *userError {

@@ -179,7 +179,7 @@ func serveStore(ctx context.Context, c *serveConfig, st *store.Store, log *slog.
 	// The worker finishes the message the SMTP server is receiving and
 	// records it as sent before it returns; the others stay due.
 	g.Go(func() error { keepRunning(gctx, log, "mail worker", worker.Run); return nil })
-	g.Go(func() error { sweep(gctx, st, c.Retention, log); return nil })
+	g.Go(func() error { sweep(gctx, st, c.Retention, log, writes); return nil })
 	if c.Pprof != "" {
 		g.Go(func() error { servePprof(gctx, c.Pprof, log); return nil })
 	}
@@ -256,11 +256,11 @@ func handlerDeps(c *serveConfig, s *services, mailbox *delivery.Mailbox, log *sl
 
 // sweep deletes expired sessions, flows and codes, and sent or failed
 // e-mails past the retention, every few minutes.
-func sweep(ctx context.Context, st *store.Store, retention time.Duration, log *slog.Logger) {
+func sweep(ctx context.Context, st *store.Store, retention time.Duration, log *slog.Logger, writes *writefail.Reporter) {
 	t := time.NewTicker(5 * time.Minute)
 	defer t.Stop()
 	for {
-		sweepOnce(st, retention, log)
+		sweepOnce(st, retention, log, writes)
 		select {
 		case <-ctx.Done():
 			return
@@ -272,20 +272,29 @@ func sweep(ctx context.Context, st *store.Store, retention time.Duration, log *s
 // sweepOnce is one pass of the sweeper. A panic (bbolt meeting a damaged
 // page) is logged and the server goes on: the next pass tries again, and
 // `sesame check` says what is damaged.
-func sweepOnce(st *store.Store, retention time.Duration, log *slog.Logger) {
+func sweepOnce(st *store.Store, retention time.Duration, log *slog.Logger, writes *writefail.Reporter) {
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer recoverLog(log, "sweep")
+	// A refused write is told by the shared reporter, at its bounded
+	// rate, like every other writer's; anything else is the sweep's own.
+	failed := func(what string, err error) {
+		if writefail.Is(err) {
+			writes.Failed("sweeper", err)
+			return
+		}
+		log.Warn(what, "err", err)
+	}
 	now := time.Now()
 	if n, err := st.Sweep(now); err != nil {
-		log.Warn("sweep", "err", err)
+		failed("sweep", err)
 	} else if n > 0 {
 		log.Debug("swept expired records", "count", n)
 	}
 	if _, err := st.SweepOutbox(now.Add(-retention)); err != nil {
-		log.Warn("outbox sweep", "err", err)
+		failed("outbox sweep", err)
 	}
 	if _, err := st.SweepAudit(now.Add(-audit.Retention)); err != nil {
-		log.Warn("audit sweep", "err", err)
+		failed("audit sweep", err)
 	}
 }
 

@@ -11,10 +11,21 @@
 package writefail
 
 import (
+	"errors"
 	"log/slog"
 	"sync"
+	"syscall"
 	"time"
 )
+
+// Is reports whether err is the file system refusing a write — a full
+// disk or quota, a file system remounted read-only, permissions — as
+// opposed to a bug or a damaged file: the kind of failure that lasts
+// until someone frees space, and that every writer meets at once.
+func Is(err error) bool {
+	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EROFS) ||
+		errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.EACCES) || errors.Is(err, syscall.EDQUOT)
+}
 
 // DefaultInterval is the least time between two "cannot write" lines.
 const DefaultInterval = time.Minute

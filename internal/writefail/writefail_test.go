@@ -3,9 +3,12 @@ package writefail
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"log/slog"
+	"os"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -66,5 +69,23 @@ func TestRecentWindow(t *testing.T) {
 	now = now.Add(10 * time.Second)
 	if r.Recent(15*time.Second) != nil {
 		t.Error("a failure 20 s ago is still recent within 15 s")
+	}
+}
+
+func TestIs(t *testing.T) {
+	for _, tt := range []struct {
+		err  error
+		want bool
+	}{
+		{&os.PathError{Op: "write", Path: "sesame.db", Err: syscall.ENOSPC}, true},
+		{fmt.Errorf("commit: %w", syscall.EROFS), true},
+		{fmt.Errorf("open: %w", syscall.EACCES), true},
+		{syscall.EDQUOT, true},
+		{errors.New("store: record is damaged"), false},
+		{nil, false},
+	} {
+		if got := Is(tt.err); got != tt.want {
+			t.Errorf("Is(%v) = %v, want %v", tt.err, got, tt.want)
+		}
 	}
 }
