@@ -36,7 +36,7 @@ type env struct {
 
 func newEnv(t testing.TB, opts ...func(*Deps)) *env {
 	t.Helper()
-	st, err := store.Open(filepath.Join(t.TempDir(), "s.db"), time.Second)
+	st, err := store.Create(filepath.Join(t.TempDir(), "s.db"), time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}

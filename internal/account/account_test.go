@@ -30,7 +30,7 @@ func (n *notifier) Notify() { n.n++ }
 
 func newService(t *testing.T) (*account.Service, *store.Store, *clock, *notifier) {
 	t.Helper()
-	st, err := store.Open(filepath.Join(t.TempDir(), "s.db"), time.Second)
+	st, err := store.Create(filepath.Join(t.TempDir(), "s.db"), time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}

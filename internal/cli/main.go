@@ -76,7 +76,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 }
 
 func dataFlag(fs *flag.FlagSet, p *string) {
-	fs.StringVar(p, "data", "sesame.db", "the data file (accounts, sessions, outbox); created if missing")
+	fs.StringVar(p, "data", "sesame.db", "the data file (accounts, sessions, outbox); serve creates it (and its folder, owner-only) if missing")
 }
 
 // splitData takes --data FILE out of an admin command line, wherever it

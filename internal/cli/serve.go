@@ -103,9 +103,13 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 // file is closed only once nothing started here can still use it.
 func serve(ctx context.Context, c *serveConfig, log *slog.Logger) error {
 	compactAtStart(c.Data, log)
-	st, err := store.Open(c.Data, time.Second)
+	st, err := store.Create(c.Data, time.Second)
 	if err != nil {
 		return err
+	}
+	if m := st.Migrated(); m != nil {
+		log.Warn("data file upgraded to a newer schema; the file as it was is kept beside it: to roll back, stop, put back the previous release's binary and this copy",
+			"from_schema", m.From, "to_schema", m.To, "copy", m.Backup)
 	}
 	if r := st.Recovery(); r != nil {
 		log.Warn("the previous stop was unclean (killed, crashed, power cut, or a backup copied while serving): the data file was checked and is sound",

@@ -172,7 +172,7 @@ var fast = &password.Params{Memory: 1024, Iterations: 1, Parallelism: 1, SaltLen
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
-	st, err := store.Open(filepath.Join(t.TempDir(), "s.db"), time.Second)
+	st, err := store.Create(filepath.Join(t.TempDir(), "s.db"), time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
-
+	"path/filepath"
 	"strconv"
 	"time"
 
@@ -67,21 +67,61 @@ var ErrLocked = errors.New("the data file is in use by another Sésame process (
 // ErrNewerSchema means the file was written by a newer Sésame.
 var ErrNewerSchema = errors.New("the data file was written by a newer version of Sésame")
 
+// ErrNoFile means Open found no data file: only Create makes one, so a
+// mistyped path never becomes a new, empty portal.
+var ErrNoFile = errors.New("no data file")
+
+// Migration says that Open brought an older file to the current schema,
+// and where it kept the file as it was.
+type Migration struct {
+	From, To int
+	// Backup is the consistent copy of the file at schema From, written
+	// beside it before the migration (see BeforeSchema).
+	Backup string
+}
+
+// BeforeSchema is the copy Open keeps of a file at schema from before
+// migrating it: path.before-schema-N. It is named after the schema it
+// holds, so it is the file the release that wrote it can read again.
+func BeforeSchema(path string, from int) string {
+	return path + ".before-schema-" + strconv.Itoa(from)
+}
+
 // Store is an open data file.
 type Store struct {
 	db       *bolt.DB
 	secret   []byte
 	recovery *Recovery // set when the previous process stopped uncleanly
-	markErr  error     // why the running marker could not be written
+	migrated *Migration
+	markErr  error // why the running marker could not be written
 }
 
-// Open opens (or creates) the data file at path. If another process
-// holds it, Open gives up after timeout with ErrLocked instead of waiting
-// forever. Only a path that does not exist is created: an existing file
-// that is empty, truncated or unreadable is refused with an error
-// wrapping ErrDamaged, untouched. After an unclean stop (see Recovery)
-// Open runs the consistency check first.
+// Open opens the existing data file at path; a missing file is refused
+// with an error wrapping ErrNoFile, and nothing is created (Create is the
+// server's). If another process holds it, Open gives up after timeout
+// with ErrLocked instead of waiting forever. An existing file that is
+// empty, truncated or unreadable is refused with an error wrapping
+// ErrDamaged, untouched. After an unclean stop (see Recovery) Open runs
+// the consistency check first. A file at an older schema is copied to
+// BeforeSchema, then migrated (see Migrated).
 func Open(path string, timeout time.Duration) (*Store, error) {
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("%w at %s", ErrNoFile, path)
+	}
+	return openFile(path, timeout)
+}
+
+// Create opens the data file at path, creating it (0600) and its folder
+// (0700: the file holds parents' addresses and password hashes) when
+// missing. Only `sesame serve` calls it.
+func Create(path string, timeout time.Duration) (*Store, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("cannot create the data folder: %w", err)
+	}
+	return openFile(path, timeout)
+}
+
+func openFile(path string, timeout time.Duration) (*Store, error) {
 	if timeout <= 0 {
 		timeout = time.Second
 	}
@@ -115,6 +155,9 @@ func Open(path string, timeout time.Duration) (*Store, error) {
 	// every start.
 	ok, err := s.ready()
 	if err == nil && !ok {
+		err = s.backupBeforeMigration(path)
+	}
+	if err == nil && !ok {
 		err = guard(func() error { return db.Update(s.init) })
 	}
 	if err == nil {
@@ -128,6 +171,37 @@ func Open(path string, timeout time.Duration) (*Store, error) {
 	}
 	return s, nil
 }
+
+// backupBeforeMigration copies a file at an older schema to
+// BeforeSchema before init migrates it: a migration cannot be undone,
+// and rolling back to the previous release needs the file it can read.
+// A new file or one at a newer schema (refused by init) is not copied.
+func (s *Store) backupBeforeMigration(path string) error {
+	from := 0
+	err := s.view(func(tx *bolt.Tx) error {
+		if meta := tx.Bucket(bMeta); meta != nil {
+			if raw := meta.Get(kSchema); raw != nil {
+				var err error
+				from, err = parseSchema(raw)
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil || from == 0 || from >= schemaVersion() {
+		return err
+	}
+	dst := BeforeSchema(path, from)
+	if _, err := s.Backup(dst); err != nil {
+		return fmt.Errorf("before migrating the data file from schema %d to %d, cannot write its copy %s (nothing was changed): %w", from, schemaVersion(), dst, err)
+	}
+	s.migrated = &Migration{From: from, To: schemaVersion(), Backup: dst}
+	return nil
+}
+
+// Migrated says whether Open migrated the file, and where the copy of
+// the file as it was is; nil when it did not.
+func (s *Store) Migrated() *Migration { return s.migrated }
 
 func isTimeout(err error) bool { return errors.Is(err, bolterrors.ErrTimeout) }
 
@@ -168,7 +242,7 @@ func (s *Store) init(tx *bolt.Tx) error {
 		}
 	}
 	if v > schemaVersion() {
-		return fmt.Errorf("%w (file: schema %d, this program: schema %d)", ErrNewerSchema, v, schemaVersion())
+		return newerSchema(s.db.Path(), v)
 	}
 	for ; v < schemaVersion(); v++ {
 		// migrations[v] produces schema v+1.
@@ -243,3 +317,16 @@ func put(b *bolt.Bucket, key []byte, v any) error {
 }
 
 func join(a, b string) []byte { return []byte(a + "\x00" + b) }
+
+// newerSchema explains a file this program cannot read: which schema it
+// needs and the way back. Schemas, not release numbers: the file records
+// only its schema, and each release's notes say which schema it writes.
+func newerSchema(path string, v int) error {
+	hint := "run the newer release of Sésame that wrote it (its release notes name schema " + strconv.Itoa(v) + ")"
+	if old := BeforeSchema(path, schemaVersion()); exists(old) {
+		hint += ", or, to go back to this release, stop the server and put " + old + " (the copy kept at the upgrade) in its place"
+	}
+	return fmt.Errorf("%w: the file is at schema %d, this program reads schema %d and older: %s", ErrNewerSchema, v, schemaVersion(), hint)
+}
+
+func exists(path string) bool { _, err := os.Stat(path); return err == nil }

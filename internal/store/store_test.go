@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -19,7 +20,7 @@ import (
 func open(t *testing.T) (*Store, string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "sesame.db")
-	s, err := Open(path, 100*time.Millisecond)
+	s, err := Create(path, 100*time.Millisecond)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,6 +43,33 @@ func TestOpenTwiceIsRefusedQuickly(t *testing.T) {
 	}
 	if d := time.Since(start); d > 2*time.Second {
 		t.Fatalf("second Open waited %s", d)
+	}
+}
+
+// Open never creates: a mistyped path is refused, and nothing appears
+// on disk (issue 12). Create makes the folder and the file owner-only.
+func TestOpenRefusesMissingCreateMakesOwnerOnly(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "absent")
+	path := filepath.Join(dir, "sesame.db")
+	if _, err := Open(path, 100*time.Millisecond); !errors.Is(err, ErrNoFile) || !strings.Contains(err.Error(), path) {
+		t.Fatalf("Open of a missing file: %v", err)
+	}
+	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("Open created %s: %v", dir, err)
+	}
+	s, err := Create(path, 100*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if fi, err := os.Stat(dir); err != nil || fi.Mode().Perm() != 0o700 {
+		t.Fatalf("data folder: %v %v", fi, err)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("data file: %v %v", fi, err)
+	}
+	if m := (&Store{}).Migrated(); m != nil {
+		t.Fatal("a new file reports a migration")
 	}
 }
 
@@ -78,8 +106,17 @@ func TestNewerSchemaRefused(t *testing.T) {
 	if !errors.Is(err, ErrNewerSchema) {
 		t.Fatalf("Open of a newer file: %v", err)
 	}
-	if want := fmt.Sprintf("(file: schema %s, this program: schema %d)", newer, len(migrations)); !strings.Contains(err.Error(), want) {
+	if want := fmt.Sprintf("the file is at schema %s, this program reads schema %d and older", newer, len(migrations)); !strings.Contains(err.Error(), want) {
 		t.Fatalf("error %q does not say %q", err, want)
+	}
+	// With the copy an upgrade kept, the message names it: the way back
+	// to this release.
+	old := BeforeSchema(path, len(migrations))
+	if err := os.WriteFile(old, []byte("copy"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(path, 100*time.Millisecond); err == nil || !strings.Contains(err.Error(), "put "+old+" (the copy kept at the upgrade) in its place") {
+		t.Fatalf("newer file with a kept copy: %v", err)
 	}
 	// The refused open let go of the file: a second try is refused for
 	// the same reason, not because the file is still locked.
@@ -343,6 +380,32 @@ func TestOlderFilesMigrate(t *testing.T) {
 			defer s2.Close()
 			if v, err := s2.Schema(); err != nil || v != len(migrations) {
 				t.Fatalf("schema after migration: %d, %v; want %d", v, err, len(migrations))
+			}
+			// Before migrating, Open kept the file as it was, at its old
+			// schema, with its records, owner-only.
+			m := s2.Migrated()
+			if m == nil || m.From != from || m.To != len(migrations) || m.Backup != BeforeSchema(path, from) {
+				t.Fatalf("Migrated() = %+v", m)
+			}
+			if fi, err := os.Stat(m.Backup); err != nil || fi.Mode().Perm() != 0o600 {
+				t.Fatalf("copy before migration: %v %v", fi, err)
+			}
+			db, err := bolt.Open(m.Backup, 0o600, &bolt.Options{ReadOnly: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = db.View(func(tx *bolt.Tx) error {
+				if got := string(tx.Bucket(bMeta).Get(kSchema)); got != strconv.Itoa(from) {
+					return fmt.Errorf("copy at schema %s, want %d", got, from)
+				}
+				if n := tx.Bucket(bOutbox).Stats().KeyN; n != 2 {
+					return fmt.Errorf("copy holds %d e-mails, want 2", n)
+				}
+				return nil
+			})
+			db.Close()
+			if err != nil {
+				t.Fatal(err)
 			}
 			for n := from + 1; n <= len(migrations); n++ {
 				migrationTests[n].check(t, s2)
