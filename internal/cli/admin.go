@@ -30,6 +30,9 @@ type adminRequest struct {
 type adminResponse struct {
 	Output string `json:"output"`
 	Code   int    `json:"code"`
+	// Size is the length of the raw bytes that follow the response (a
+	// backup streamed to the client, see streamBackup).
+	Size int64 `json:"size,omitempty"`
 }
 
 // maxAdminRequest bounds what the socket reads: a CSV export of a large
@@ -104,6 +107,10 @@ func (a *adminServer) handle(conn net.Conn) {
 			resp = adminResponse{Output: "sesame: the server is stopping; try again in a moment\n", Code: 1}
 		}
 		json.NewEncoder(conn).Encode(resp)
+		return
+	}
+	if isBackupStream(req) {
+		a.streamBackup(conn)
 		return
 	}
 	var out bytes.Buffer
@@ -214,14 +221,26 @@ func peerPID(conn net.Conn) int {
 
 // runAdmin runs an admin command: through the server's socket when a
 // server runs on this data file, else on the file directly.
+// A missing data file is refused before anything (see adminDataFile);
+// stderr says which file was used and how (see dataProvenance).
 func runAdmin(data string, req adminRequest, stdout, stderr io.Writer) int {
 	timeout, err := adminTimeout(req.Args)
 	if err != nil {
 		fmt.Fprintln(stderr, "sesame:", err)
 		return 2
 	}
-	if conn, err := net.DialTimeout("unix", socketPath(data), adminConnectTimeout); err == nil {
+	data, ok := adminDataFile(data, req.Args, stderr)
+	if !ok {
+		return 1
+	}
+	conn, err := net.DialTimeout("unix", socketPath(data), adminConnectTimeout)
+	if isPermission(err) {
+		permissionDenied(stderr, socketPath(data), data, req.Args)
+		return 1
+	}
+	if err == nil {
 		defer conn.Close()
+		dataProvenance(stderr, data, true)
 		conn.SetDeadline(time.Now().Add(timeout))
 		notAnswering := func(err error) int {
 			var ne net.Error
@@ -257,11 +276,16 @@ func runAdmin(data string, req adminRequest, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "sesame: %v\n(no admin socket answered at %s)\n", err, socketPath(data))
 		return 1
 	}
+	if isPermission(err) {
+		permissionDenied(stderr, data, data, req.Args)
+		return 1
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, "sesame:", err)
 		return 1
 	}
 	defer st.Close()
+	dataProvenance(stderr, data, false)
 	s := newServices(st, c, slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	return execAdmin(s, req, stdout)
 }

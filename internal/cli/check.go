@@ -3,7 +3,6 @@ package cli
 import (
 	"fmt"
 	"io"
-	"net"
 	"path/filepath"
 	"strings"
 	"time"
@@ -69,10 +68,14 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	}
 	// A running server holds bbolt's lock: ask it. Otherwise read the file
 	// here, read-only, without store.Open, which refuses damaged files.
-	if c, err := net.DialTimeout("unix", socketPath(data), time.Second); err == nil {
-		c.Close()
+	data, server, ok := adminRoute(data, req.Args, stderr)
+	if !ok {
+		return 1
+	}
+	if server {
 		return runAdmin(data, req, stdout, stderr)
 	}
+	dataProvenance(stderr, data, false)
 	if repairTo != "" {
 		if abs, _ := filepath.Abs(data); abs == repairTo {
 			fmt.Fprintln(stderr, "sesame check: --repair-to needs a new file, not the data file itself")

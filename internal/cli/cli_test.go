@@ -31,6 +31,14 @@ func run(t *testing.T, stdin string, args ...string) (string, int) {
 	return out.String() + errb.String(), code
 }
 
+// runSplit is run with stdout and stderr apart.
+func runSplit(t *testing.T, stdin string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = Main(args, strings.NewReader(stdin), &out, &errb)
+	return out.String(), errb.String(), code
+}
+
 // cp1252CSV builds a school export as French Excel writes it.
 func cp1252CSV(t *testing.T, n int) string {
 	t.Helper()
@@ -52,7 +60,7 @@ func cp1252CSV(t *testing.T, n int) string {
 }
 
 func TestImport2000Windows1252(t *testing.T) {
-	data := filepath.Join(t.TempDir(), "s.db")
+	data := newDataFile(t, t.TempDir())
 	csv := cp1252CSV(t, 2000)
 	start := time.Now()
 	out, code := run(t, "", "accounts", "--data", data, "import", csv)
@@ -73,7 +81,7 @@ func TestImport2000Windows1252(t *testing.T) {
 
 func TestImportReportsBadRows(t *testing.T) {
 	dir := t.TempDir()
-	data := filepath.Join(dir, "s.db")
+	data := newDataFile(t, dir)
 	csv := filepath.Join(dir, "p.csv")
 	os.WriteFile(csv, []byte("nom,prénom,email\nDupont,Marie,m@exemple.fr\nMartin,Luc,pas-une-adresse\n"), 0o600)
 	out, code := run(t, "", "accounts", "--data", data, "import", csv)
@@ -91,7 +99,7 @@ func TestImportReportsBadRows(t *testing.T) {
 }
 
 func TestAccountCommands(t *testing.T) {
-	data := filepath.Join(t.TempDir(), "s.db")
+	data := newDataFile(t, t.TempDir())
 	out, code := run(t, "", "accounts", "--data", data, "add", "--last-name", "Le Goff", "--first-name", "Anne", "--email", "anne@exemple.fr")
 	if code != 0 || !strings.Contains(out, "created le-goff.anne") {
 		t.Fatalf("add: %d %s", code, out)
@@ -124,7 +132,7 @@ func TestAccountCommands(t *testing.T) {
 func TestSetPasswordUnicodeForms(t *testing.T) {
 	composed, decomposed := "Forêt-dété-2026", "Forêt-dété-2026"
 	for _, forms := range [][2]string{{composed, decomposed}, {decomposed, composed}} {
-		data := filepath.Join(t.TempDir(), "s.db")
+		data := newDataFile(t, t.TempDir())
 		if out, code := run(t, "", "accounts", "--data", data, "add", "--last-name", "Le Goff", "--first-name", "Anne", "--email", "anne@exemple.fr"); code != 0 {
 			t.Fatalf("add: %d %s", code, out)
 		}
@@ -148,13 +156,17 @@ func TestSetPasswordUnicodeForms(t *testing.T) {
 // socket as on the file directly.
 func TestAdminSocketSameOutput(t *testing.T) {
 	dir := t.TempDir()
-	data := filepath.Join(dir, "s.db")
+	data := newDataFile(t, dir)
 	csv := cp1252CSV(t, 20)
 	offline, code := run(t, "", "accounts", "--data", data, "import", csv)
 	if code != 0 {
 		t.Fatal(offline)
 	}
-	offlineList, _ := run(t, "", "accounts", "--data", data, "list")
+	// Stdout only: stderr says which way the command went.
+	offlineList, offlineHow, _ := runSplit(t, "", "accounts", "--data", data, "list")
+	if want := "data: " + data + " (file opened directly; the server is not running)\n"; offlineHow != want {
+		t.Fatalf("offline provenance %q, want %q", offlineHow, want)
+	}
 
 	st, err := store.Open(data, time.Second)
 	if err != nil {
@@ -175,7 +187,10 @@ func TestAdminSocketSameOutput(t *testing.T) {
 	if code != 0 || !strings.Contains(online, "unchanged 20") {
 		t.Fatalf("import through the socket: %d %s", code, online)
 	}
-	onlineList, _ := run(t, "", "accounts", "--data", data, "list")
+	onlineList, onlineHow, _ := runSplit(t, "", "accounts", "--data", data, "list")
+	if want := "data: " + data + " (through the running server)\n"; onlineHow != want {
+		t.Fatalf("online provenance %q, want %q", onlineHow, want)
+	}
 	if onlineList != offlineList {
 		t.Fatalf("list differs:\n%s\n---\n%s", offlineList, onlineList)
 	}
@@ -254,7 +269,7 @@ func TestServeRefusesBadOptions(t *testing.T) {
 	// The admin commands run on the file read the same variables.
 	t.Run("accounts list with SESAME_PASSWORD_MIN=4", func(t *testing.T) {
 		t.Setenv("SESAME_PASSWORD_MIN", "4")
-		out, code := run(t, "", "accounts", "--data", filepath.Join(t.TempDir(), "s.db"), "list")
+		out, code := run(t, "", "accounts", "--data", newDataFile(t, t.TempDir()), "list")
 		if code != 2 || !strings.Contains(out, "--password-min") {
 			t.Errorf("%d %s", code, out)
 		}
@@ -268,7 +283,7 @@ func TestServeRefusesBadOptions(t *testing.T) {
 
 func TestBackupAndAudit(t *testing.T) {
 	dir := t.TempDir()
-	data := filepath.Join(dir, "s.db")
+	data := newDataFile(t, dir)
 	run(t, "", "accounts", "--data", data, "add", "--last-name", "Dupont", "--first-name", "Marie", "--email", "m@exemple.fr")
 	run(t, "", "accounts", "--data", data, "disable", "dupont.marie")
 
@@ -305,7 +320,7 @@ func TestBackupAndAudit(t *testing.T) {
 // Closing the admin socket does not wait five minutes for a client that
 // connected and sent nothing: it is told the server is stopping.
 func TestAdminCloseInterruptsIdleClient(t *testing.T) {
-	data := filepath.Join(t.TempDir(), "s.db")
+	data := newDataFile(t, t.TempDir())
 	st, err := store.Open(data, time.Second)
 	if err != nil {
 		t.Fatal(err)
@@ -358,7 +373,7 @@ func TestAdminCloseInterruptsIdleClient(t *testing.T) {
 // a running server's.
 func TestCompact(t *testing.T) {
 	dir := t.TempDir()
-	data := filepath.Join(dir, "s.db")
+	data := newDataFile(t, dir)
 	run(t, "", "accounts", "--data", data, "add", "--last-name", "Dupont", "--first-name", "Marie", "--email", "m@exemple.fr")
 	out, code := run(t, "", "compact", "--data", data)
 	if code != 0 || !strings.Contains(out, "bytes before") {
@@ -392,7 +407,7 @@ func TestCompact(t *testing.T) {
 
 // An hourly record shows its count and its last time.
 func TestAuditShowsCounts(t *testing.T) {
-	data := filepath.Join(t.TempDir(), "s.db")
+	data := newDataFile(t, t.TempDir())
 	st, err := store.Open(data, time.Second)
 	if err != nil {
 		t.Fatal(err)

@@ -44,9 +44,14 @@ func runCompact(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 	}
-	if serverAnswers(data) {
+	data, server, ok := adminRoute(data, []string{"compact"}, stderr)
+	if !ok {
+		return 1
+	}
+	if server {
 		return runAdmin(data, adminRequest{Args: []string{"compact"}}, stdout, stderr)
 	}
+	dataProvenance(stderr, data, false)
 	res, err := store.Compact(data, time.Second, keep)
 	if errors.Is(err, store.ErrLocked) {
 		fmt.Fprintf(stderr, "sesame compact: %v\n(no admin socket answered at %s)\n", err, socketPath(data))

@@ -188,7 +188,7 @@ func TestTimezoneReachesTheMail(t *testing.T) {
 func TestAdminTimesInSchoolZone(t *testing.T) {
 	utcServer(t)
 	t.Setenv("SESAME_TIMEZONE", "Indian/Reunion")
-	data := filepath.Join(t.TempDir(), "s.db")
+	data := newDataFile(t, t.TempDir())
 	run(t, "", "accounts", "--data", data, "add", "--last-name", "Dupont", "--first-name", "Marie", "--email", "m@exemple.fr")
 	reunion, _ := time.LoadLocation("Indian/Reunion")
 	out, code := run(t, "", "accounts", "--data", data, "show", "dupont.marie")
