@@ -23,6 +23,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"sesame/internal/store"
 )
 
 // bin is the sesame binary built once by TestMain.
@@ -212,6 +214,15 @@ func importAccounts(t testing.TB, data, prefix string, n int) (ids, emails []str
 	if err := os.WriteFile(file, []byte(csv.String()), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// Only serve creates a data file (issue 12); a test importing before
+	// the first start makes it as serve would.
+	if _, err := os.Stat(data); errors.Is(err, os.ErrNotExist) {
+		st, err := store.Create(data, 5*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st.Close()
+	}
 	out := mustCLI(t, "", "accounts", "--data", data, "import", file)
 	if !strings.Contains(out, fmt.Sprintf("created %d", n)) {
 		t.Fatalf("import: unexpected output\n%s", out)
@@ -251,6 +262,9 @@ type sesame struct {
 	log      *logBuf
 	starts   int
 	up       bool // has been healthy once
+
+	// attr runs the server as another user, when set before start.
+	attr *syscall.SysProcAttr
 
 	mu   sync.Mutex
 	cmd  *exec.Cmd
@@ -319,6 +333,7 @@ func (s *sesame) startOnce() error {
 	fmt.Fprintf(s.log, "=== start %d: sesame %s\n", s.starts, strings.Join(s.args(), " "))
 	cmd := exec.Command(bin, s.args()...)
 	cmd.Env = cleanEnv()
+	cmd.SysProcAttr = s.attr
 	cmd.Stdout, cmd.Stderr = s.log, s.log
 	if err := cmd.Start(); err != nil {
 		s.mu.Unlock()
