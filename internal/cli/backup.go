@@ -5,10 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"runtime/debug"
 	"net"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"time"
 )
 
