@@ -106,6 +106,11 @@ func restore(backup, data string, out io.Writer) error {
 		os.Remove(tmp)
 		return fmt.Errorf("the backup %s cannot be used: %w", backup, err)
 	}
+	// A backup from an older release is migrated as it opens; the copy
+	// Open keeps of it beside tmp would only duplicate the backup itself.
+	if m := rst.Migrated(); m != nil {
+		os.Remove(m.Backup)
+	}
 	rep, err := rst.ReconcileOutbox(newer)
 	if cerr := rst.Close(); err == nil {
 		err = cerr

@@ -19,7 +19,7 @@ func restoreScene(t *testing.T) (data, backup string, ids []string) {
 	t.Helper()
 	dir := t.TempDir()
 	data, backup = filepath.Join(dir, "sesame.db"), filepath.Join(dir, "backup.db")
-	st, err := store.Open(data, time.Second)
+	st, err := store.Create(data, time.Second) // a new file, as serve makes it
 	if err != nil {
 		t.Fatal(err)
 	}
