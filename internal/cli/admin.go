@@ -214,7 +214,9 @@ func peerPID(conn net.Conn) int {
 
 // runAdmin runs an admin command: through the server's socket when a
 // server runs on this data file, else on the file directly.
-func runAdmin(data string, req adminRequest, stdout, stderr io.Writer) int {
+// config is the configuration file (--config), if any, for the service
+// settings of a command run on the file.
+func runAdmin(data, config string, req adminRequest, stdout, stderr io.Writer) int {
 	timeout, err := adminTimeout(req.Args)
 	if err != nil {
 		fmt.Fprintln(stderr, "sesame:", err)
@@ -247,7 +249,7 @@ func runAdmin(data string, req adminRequest, stdout, stderr io.Writer) int {
 		io.WriteString(stdout, resp.Output)
 		return resp.Code
 	}
-	c, err := envServiceConfig()
+	c, _, err := adminConfig(config)
 	if err != nil {
 		fmt.Fprintln(stderr, "sesame:", err)
 		return 2

@@ -14,7 +14,7 @@ start the server again.
 `
 
 func runBackup(args []string, stdout, stderr io.Writer) int {
-	data, rest, err := splitData(args)
+	data, config, rest, err := splitData(args)
 	if err != nil || len(rest) != 1 || rest[0] == "--help" || rest[0] == "-h" {
 		fmt.Fprint(stderr, backupUsage)
 		return 2
@@ -25,7 +25,7 @@ func runBackup(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "sesame backup:", err)
 		return 1
 	}
-	return runAdmin(data, adminRequest{Args: []string{"backup", dst}}, stdout, stderr)
+	return runAdmin(data, config, adminRequest{Args: []string{"backup", dst}}, stdout, stderr)
 }
 
 func backupCmd(s *services, dst string, out io.Writer) int {

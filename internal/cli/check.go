@@ -33,7 +33,7 @@ refuses to open (empty, truncated, damaged) is checked directly.
 const problemLimit = 50
 
 func runCheck(args []string, stdout, stderr io.Writer) int {
-	data, rest, err := splitData(args)
+	data, config, rest, err := splitData(args)
 	if err != nil {
 		fmt.Fprintln(stderr, "sesame check:", err)
 		return 2
@@ -71,7 +71,7 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	// here, read-only, without store.Open, which refuses damaged files.
 	if c, err := net.DialTimeout("unix", socketPath(data), time.Second); err == nil {
 		c.Close()
-		return runAdmin(data, req, stdout, stderr)
+		return runAdmin(data, config, req, stdout, stderr)
 	}
 	if repairTo != "" {
 		if abs, _ := filepath.Abs(data); abs == repairTo {

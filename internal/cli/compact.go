@@ -26,7 +26,7 @@ says how much is in use now.
 `
 
 func runCompact(args []string, stdout, stderr io.Writer) int {
-	data, rest, err := splitData(args)
+	data, config, rest, err := splitData(args)
 	if err != nil {
 		fmt.Fprintln(stderr, "sesame compact:", err)
 		return 2
@@ -45,7 +45,7 @@ func runCompact(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	if serverAnswers(data) {
-		return runAdmin(data, adminRequest{Args: []string{"compact"}}, stdout, stderr)
+		return runAdmin(data, config, adminRequest{Args: []string{"compact"}}, stdout, stderr)
 	}
 	res, err := store.Compact(data, time.Second, keep)
 	if errors.Is(err, store.ErrLocked) {
