@@ -37,7 +37,11 @@ func newFlagSet(name, summary string, out io.Writer) *flag.FlagSet {
 			if f.DefValue != "" && f.DefValue != "false" {
 				def = fmt.Sprintf(" (default %q)", f.DefValue)
 			}
-			fmt.Fprintf(out, "  --%s  [%s]%s\n      %s\n", f.Name, envName(f.Name), def, f.Usage)
+			env := " [" + envName(f.Name) + "]"
+			if cliOnly[f.Name] && f.Name != "config" {
+				env = "" // a command, not a setting
+			}
+			fmt.Fprintf(out, "  --%s %s%s\n      %s\n", f.Name, env, def, f.Usage)
 		})
 	}
 	return fs
