@@ -98,7 +98,7 @@ func TestSystemdUnitsSettings(t *testing.T) {
 		}
 		for k, want := range map[string]string{
 			"User": "sesame", "EnvironmentFile": env, "StateDirectory": state, "StateDirectoryMode": "0700",
-			"ExecStart": "/usr/local/bin/sesame serve --config " + env + " --data " + data,
+			"ExecStart":       "/usr/local/bin/sesame serve --config " + env + " --data " + data,
 			"NoNewPrivileges": "yes", "ProtectSystem": "strict", "ProtectHome": "yes", "PrivateTmp": "yes",
 			"PrivateDevices": "yes", "ProtectKernelTunables": "yes", "ProtectKernelModules": "yes",
 			"ProtectKernelLogs": "yes", "RestrictAddressFamilies": "AF_INET AF_INET6 AF_UNIX",
