@@ -182,11 +182,11 @@ const (
 )
 
 // adminTimeout is how long the client waits for the server's answer to
-// args. SESAME_ADMIN_TIMEOUT (a Go duration, "90s") overrides it, for a
+// args. SESAME_ADMIN_TIMEOUT (a duration, "90s", "1d") overrides it, for a
 // school whose imports take longer, and for the tests.
 func adminTimeout(args []string) (time.Duration, error) {
 	if v := os.Getenv("SESAME_ADMIN_TIMEOUT"); v != "" {
-		d, err := time.ParseDuration(v)
+		d, err := parseDays(v) // days too, as every duration option
 		if err != nil || d <= 0 {
 			return 0, fmt.Errorf("SESAME_ADMIN_TIMEOUT=%q: want a positive duration such as 90s or 5m", v)
 		}

@@ -218,6 +218,11 @@ func TestDurationsTakeDays(t *testing.T) {
 			t.Errorf("fmtDuration(%v) = %q, want %q", d, got, want)
 		}
 	}
+	// The admin client's deadline too.
+	t.Setenv("SESAME_ADMIN_TIMEOUT", "1d")
+	if d, err := adminTimeout([]string{"accounts", "list"}); err != nil || d != 24*time.Hour {
+		t.Errorf("SESAME_ADMIN_TIMEOUT=1d: %v %v", d, err)
+	}
 	// From the command line, the environment and the file alike.
 	t.Setenv("SESAME_MAIL_RETRY", "0d1m")
 	c, err := load(t, "--config", writeConfig(t, "SESAME_OUTBOX_RETENTION=1d12h\n"), "--code-ttl", "1d")
