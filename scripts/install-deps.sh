@@ -6,6 +6,8 @@
 #     never downloads a browser.
 #   - gcc, which `go test -race` needs (cgo).
 #   - git, when this is a git checkout (go build stamps the commit with it).
+#   - systemd's systemd-analyze, which checks the units in packaging/systemd
+#     (a bare Debian image has no systemd package).
 #   - node_modules from package-lock.json (npm ci), again whenever the lock
 #     file changed since the last install.
 #   - the Go modules (go mod download), so later steps do not stall on them.
@@ -34,6 +36,7 @@ apt_pkgs=()
 [ -x "$CHROMIUM" ] || apt_pkgs+=(chromium)
 command -v gcc >/dev/null 2>&1 || apt_pkgs+=(gcc libc6-dev)
 if [ -e .git ] && ! command -v git >/dev/null 2>&1; then apt_pkgs+=(git); fi
+command -v systemd-analyze >/dev/null 2>&1 || apt_pkgs+=(systemd)
 
 if [ ${#apt_pkgs[@]} -gt 0 ]; then
   command -v apt-get >/dev/null 2>&1 || die "missing ${apt_pkgs[*]} and no apt-get to install them: install them by hand"

@@ -189,11 +189,11 @@ const (
 )
 
 // adminTimeout is how long the client waits for the server's answer to
-// args. SESAME_ADMIN_TIMEOUT (a Go duration, "90s") overrides it, for a
+// args. SESAME_ADMIN_TIMEOUT (a duration, "90s", "1d") overrides it, for a
 // school whose imports take longer, and for the tests.
 func adminTimeout(args []string) (time.Duration, error) {
 	if v := os.Getenv("SESAME_ADMIN_TIMEOUT"); v != "" {
-		d, err := time.ParseDuration(v)
+		d, err := parseDays(v) // days too, as every duration option
 		if err != nil || d <= 0 {
 			return 0, fmt.Errorf("SESAME_ADMIN_TIMEOUT=%q: want a positive duration such as 90s or 5m", v)
 		}
@@ -222,8 +222,10 @@ func peerPID(conn net.Conn) int {
 // runAdmin runs an admin command: through the server's socket when a
 // server runs on this data file, else on the file directly.
 // A missing data file is refused before anything (see adminDataFile);
-// stderr says which file was used and how (see dataProvenance).
-func runAdmin(data string, req adminRequest, stdout, stderr io.Writer) int {
+// stderr says which file was used and how (see dataProvenance). config is
+// the configuration file (--config), if any, for the service settings of
+// a command run on the file.
+func runAdmin(data, config string, req adminRequest, stdout, stderr io.Writer) int {
 	timeout, err := adminTimeout(req.Args)
 	if err != nil {
 		fmt.Fprintln(stderr, "sesame:", err)
@@ -266,7 +268,7 @@ func runAdmin(data string, req adminRequest, stdout, stderr io.Writer) int {
 		io.WriteString(stdout, resp.Output)
 		return resp.Code
 	}
-	c, err := envServiceConfig()
+	c, _, err := adminConfig(config)
 	if err != nil {
 		fmt.Fprintln(stderr, "sesame:", err)
 		return 2

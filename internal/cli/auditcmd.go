@@ -21,7 +21,7 @@ from now (24h, 7d).
 `
 
 func runAudit(args []string, stdout, stderr io.Writer) int {
-	data, rest, err := splitData(args)
+	data, config, rest, err := splitData(args)
 	if err != nil {
 		fmt.Fprintln(stderr, "sesame audit:", err)
 		return 2
@@ -32,7 +32,7 @@ func runAudit(args []string, stdout, stderr io.Writer) int {
 			return 0
 		}
 	}
-	return runAdmin(data, adminRequest{Args: append([]string{"audit"}, rest...)}, stdout, stderr)
+	return runAdmin(data, config, adminRequest{Args: append([]string{"audit"}, rest...)}, stdout, stderr)
 }
 
 func auditCmd(s *services, args []string, out io.Writer) int {

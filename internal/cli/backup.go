@@ -28,7 +28,7 @@ func isBackupStream(req adminRequest) bool {
 }
 
 func runBackup(args []string, stdout, stderr io.Writer) int {
-	data, rest, err := splitData(args)
+	data, config, rest, err := splitData(args)
 	if err != nil || len(rest) != 1 || rest[0] == "--help" || rest[0] == "-h" {
 		fmt.Fprint(stderr, backupUsage)
 		return 2
@@ -43,7 +43,7 @@ func runBackup(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	if !server {
-		return runAdmin(data, adminRequest{Args: []string{"backup", dst}}, stdout, stderr)
+		return runAdmin(data, config, adminRequest{Args: []string{"backup", dst}}, stdout, stderr)
 	}
 	if data == dst {
 		fmt.Fprintln(stderr, "sesame backup: the copy cannot replace the data file itself")

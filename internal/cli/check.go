@@ -32,7 +32,7 @@ refuses to open (empty, truncated, damaged) is checked directly.
 const problemLimit = 50
 
 func runCheck(args []string, stdout, stderr io.Writer) int {
-	data, rest, err := splitData(args)
+	data, config, rest, err := splitData(args)
 	if err != nil {
 		fmt.Fprintln(stderr, "sesame check:", err)
 		return 2
@@ -73,7 +73,7 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	if server {
-		return runAdmin(data, req, stdout, stderr)
+		return runAdmin(data, config, req, stdout, stderr)
 	}
 	dataProvenance(stderr, data, false)
 	if repairTo != "" {

@@ -253,10 +253,11 @@ func TestServeRefusesBadOptions(t *testing.T) {
 		}
 	}
 	for _, c := range []struct{ env, value, want string }{
-		{"SESAME_LANG", "de", "--lang"},
+		// The error names the variable the value came from, not the flag.
+		{"SESAME_LANG", "de", `invalid SESAME_LANG "de"`},
 		{"SESAME_MAIL_RETRY", "soon", "SESAME_MAIL_RETRY"},
-		{"SESAME_MAIL_RETRY", "50ms", "--mail-retry"},
-		{"SESAME_TIMEZONE", "Mars/Olympus", "--timezone"},
+		{"SESAME_MAIL_RETRY", "50ms", `invalid SESAME_MAIL_RETRY "50ms"`},
+		{"SESAME_TIMEZONE", "Mars/Olympus", `invalid SESAME_TIMEZONE "Mars/Olympus"`},
 	} {
 		t.Run(c.env+"="+c.value, func(t *testing.T) {
 			t.Setenv(c.env, c.value)
@@ -270,7 +271,7 @@ func TestServeRefusesBadOptions(t *testing.T) {
 	t.Run("accounts list with SESAME_PASSWORD_MIN=4", func(t *testing.T) {
 		t.Setenv("SESAME_PASSWORD_MIN", "4")
 		out, code := run(t, "", "accounts", "--data", newDataFile(t, t.TempDir()), "list")
-		if code != 2 || !strings.Contains(out, "--password-min") {
+		if code != 2 || !strings.Contains(out, `invalid SESAME_PASSWORD_MIN "4"`) {
 			t.Errorf("%d %s", code, out)
 		}
 	})

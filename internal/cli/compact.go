@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"time"
 
 	"sesame/internal/store"
@@ -26,7 +25,7 @@ says how much is in use now.
 `
 
 func runCompact(args []string, stdout, stderr io.Writer) int {
-	data, rest, err := splitData(args)
+	data, config, rest, err := splitData(args)
 	if err != nil {
 		fmt.Fprintln(stderr, "sesame compact:", err)
 		return 2
@@ -49,7 +48,7 @@ func runCompact(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	if server {
-		return runAdmin(data, adminRequest{Args: []string{"compact"}}, stdout, stderr)
+		return runAdmin(data, config, adminRequest{Args: []string{"compact"}}, stdout, stderr)
 	}
 	dataProvenance(stderr, data, false)
 	res, err := store.Compact(data, time.Second, keep)
@@ -66,17 +65,6 @@ func runCompact(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "the file before compaction is %s\n", store.BeforeCompact(data))
 	}
 	return 0
-}
-
-// serverAnswers reports whether a server listens on the data file's
-// admin socket.
-func serverAnswers(data string) bool {
-	c, err := net.DialTimeout("unix", socketPath(data), time.Second)
-	if err != nil {
-		return false
-	}
-	c.Close()
-	return true
 }
 
 // compactCmd runs in the server: it asks the next start to compact.

@@ -39,6 +39,13 @@ type serveOptions struct {
 	Pprof                              string
 	RateLimits                         string
 	Timezone                           string
+	// Config is the configuration file (--config or SESAME_CONFIG);
+	// PrintExample asks for the example file instead of serving.
+	Config       string
+	PrintExample bool
+	// SMTPPassword is SESAME_SMTP_PASSWORD, from the environment or the
+	// configuration file (never an option: the command line is public).
+	SMTPPassword string
 }
 
 // defaultMailRetry is the first retry delay of a deferred e-mail; later
@@ -49,6 +56,9 @@ const defaultMailRetry = 10 * time.Second
 // most VMs and containers) is never what a parent reads.
 const defaultTimezone = "Europe/Paris"
 
+// serveFlags is the table of serve's options: the command line's
+// flags, the SESAME_* variables and the configuration file's keys all
+// come from it, and so does packaging/sesame.env.example.
 func serveFlags(out io.Writer) (*flagSetWith, *serveOptions) {
 	o := &serveOptions{}
 	fs := newFlagSet("sesame serve [options]", "Runs the Espace Parents: the login page and password recovery, for parents' browsers.", out)
@@ -70,16 +80,20 @@ func serveFlags(out io.Writer) (*flagSetWith, *serveOptions) {
 	fs.StringVar(&o.SMTPPasswordFile, "smtp-password-file", "", "a file holding the SMTP password (or set SESAME_SMTP_PASSWORD), so it never appears in the command line")
 	fs.StringVar(&o.MailFrom, "mail-from", "", "the e-mails' sender, e.g. no-reply@ecole.fr; without a display name, e-mails come from \"Espace Parents – SCHOOL\" (default no-reply@ the base URL's host)")
 	fs.StringVar(&o.MailReplyTo, "mail-reply-to", "", "where parents' replies go, e.g. the school office's address")
-	fs.DurationVar(&o.Retention, "outbox-retention", 30*24*time.Hour, "how long sent and failed e-mails stay listed in `sesame mail queue` (without their codes)")
-	fs.DurationVar(&o.MailRetry, "mail-retry", defaultMailRetry, "how long an e-mail the SMTP server did not take waits before its first retry; each later retry waits twice as long, up to 15m")
+	durationVar(fs, &o.Retention, "outbox-retention", 30*24*time.Hour, "how long sent and failed e-mails stay listed in `sesame mail queue` (without their codes)")
+	durationVar(fs, &o.MailRetry, "mail-retry", defaultMailRetry, "how long an e-mail the SMTP server did not take waits before its first retry; each later retry waits twice as long, up to 15m")
 	fs.StringVar(&o.TrustedProxy, "trusted-proxy", "", "reverse proxies (nginx, Caddy, IIS) whose X-Forwarded-For is believed, as comma-separated addresses or CIDRs, e.g. 127.0.0.1,10.0.0.0/8")
 	fs.StringVar(&o.TLSCert, "tls-cert", "", "serve https directly with this certificate file (PEM, full chain); needs --tls-key")
 	fs.StringVar(&o.TLSKey, "tls-key", "", "the private key file (PEM) of --tls-cert")
 	fs.StringVar(&o.Pprof, "pprof", "", "serve Go's profiler on this loopback address, e.g. 127.0.0.1:6060 (off by default; for performance work)")
 	fs.StringVar(&o.RateLimits, "rate-limits", "on", "on: slow down repeated logins and recoveries per client address, identifier and e-mail; off: only for load tests on loopback (the per-address code limits in the data file stay)")
 	fs.StringVar(&o.Timezone, "timezone", defaultTimezone, "the school's time zone, for every time shown on pages, in e-mails and by the admin commands, e.g. Europe/Paris or Indian/Reunion (the server's own zone is not used)")
-	fs.DurationVar(&o.CodeTTL, "code-ttl", recovery.DefaultConfig.CodeTTL, "how long a security code stays valid, e.g. 30m (tests use a few seconds)")
-	return &flagSetWith{fs}, o
+	durationVar(fs, &o.CodeTTL, "code-ttl", recovery.DefaultConfig.CodeTTL, "how long a security code stays valid, e.g. 30m (tests use a few seconds)")
+	fs.StringVar(&o.Config, "config", "", "read options from this file of SESAME_*=value lines (a systemd EnvironmentFile); the command line and the environment win over it")
+	fs.BoolVar(&o.PrintExample, "print-config-example", false, "print a configuration file listing every key with its default, and exit")
+	w := newFlagSetWith(fs)
+	w.extras["SESAME_SMTP_PASSWORD"] = &o.SMTPPassword
+	return w, o
 }
 
 // serveConfig is `sesame serve`'s configuration, parsed and checked
@@ -274,14 +288,14 @@ func parseMail(o *serveOptions, c *serveConfig) error {
 }
 
 // smtpConfig reads --smtp-url, --smtp-tls and the password from
-// --smtp-password-file or SESAME_SMTP_PASSWORD.
+// --smtp-password-file or SESAME_SMTP_PASSWORD (environment or file).
 func (o *serveOptions) smtpConfig() (delivery.SMTPConfig, error) {
 	cfg, err := delivery.ParseSMTPURL(o.SMTPURL, o.SMTPTLS)
 	if err != nil {
 		return cfg, optionError("smtp-url", redactURL(o.SMTPURL), err.Error())
 	}
-	if pw := os.Getenv("SESAME_SMTP_PASSWORD"); pw != "" {
-		cfg = cfg.WithPassword(pw)
+	if o.SMTPPassword != "" {
+		cfg = cfg.WithPassword(o.SMTPPassword)
 	}
 	if o.SMTPPasswordFile != "" {
 		b, err := os.ReadFile(o.SMTPPasswordFile)
@@ -385,33 +399,61 @@ func (c *serveConfig) composer() *mail.Composer {
 	}
 }
 
-// readServeConfig parses serve's command line and the environment, and
-// checks them. On failure it has said why on stderr and returns the
-// exit status.
-func readServeConfig(args []string, stderr io.Writer) (*serveConfig, int) {
-	fs, o := serveFlags(stderr)
-	if err := parse(fs.FlagSet, args); err != nil {
-		return nil, usageExit(err, stderr)
+// loadServeConfig reads serve's options from args, the environment and
+// the configuration file, and checks them; an error names where the bad
+// value came from. With --print-config-example it returns (nil, nil)
+// and o.PrintExample is set.
+func loadServeConfig(args []string, out io.Writer) (*serveConfig, *serveOptions, error) {
+	fs, o := serveFlags(out)
+	if err := parse(fs, args); err != nil {
+		return nil, o, err
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "sesame serve: unexpected argument %q (options start with --)\n", fs.Arg(0))
-		return nil, 2
+		return nil, o, fmt.Errorf("unexpected argument %q (options start with --)", fs.Arg(0))
+	}
+	if o.PrintExample {
+		return nil, o, nil
 	}
 	c, err := parseServeConfig(*o)
+	return c, o, fs.explainOption(err)
+}
+
+// readServeConfig parses serve's command line, the environment and the
+// configuration file, and checks them. On failure it has said why on
+// stderr, in one line, and returns the exit status.
+func readServeConfig(args []string, stdout, stderr io.Writer) (*serveConfig, int) {
+	c, o, err := loadServeConfig(args, stderr)
 	if err != nil {
-		fmt.Fprintln(stderr, "sesame serve:", err)
-		return nil, 2
+		return nil, usageExit(fmt.Errorf("sesame serve: %w", err), stderr)
+	}
+	if o.PrintExample {
+		io.WriteString(stdout, configExample())
+		return nil, 0
 	}
 	return c, 0
 }
 
-// envServiceConfig is the configuration of the admin commands run on
-// the data file: the defaults, overridden by the same SESAME_*
-// environment variables the server reads.
-func envServiceConfig() (serviceConfig, error) {
+// adminConfig is the configuration of the admin commands run on the
+// data file: the defaults, overridden by the configuration file
+// (config, or SESAME_CONFIG when empty), then by the same SESAME_*
+// environment variables the server reads. It gives the data file too,
+// for commands run without --data.
+func adminConfig(config string) (serviceConfig, string, error) {
 	fs, o := serveFlags(io.Discard)
-	if err := parse(fs.FlagSet, nil); err != nil {
-		return serviceConfig{}, err
+	var args []string
+	if config != "" {
+		args = []string{"--config", config}
 	}
-	return o.serviceConfig()
+	if err := parse(fs, args); err != nil {
+		return serviceConfig{}, "", err
+	}
+	sc, err := o.serviceConfig()
+	return sc, o.Data, fs.explainOption(err)
+}
+
+// envServiceConfig is adminConfig's service settings from the
+// environment (and SESAME_CONFIG).
+func envServiceConfig() (serviceConfig, error) {
+	sc, _, err := adminConfig("")
+	return sc, err
 }

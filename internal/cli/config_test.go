@@ -25,10 +25,11 @@ import (
 func configFrom(t *testing.T, args ...string) (*serveConfig, error) {
 	t.Helper()
 	fs, o := serveFlags(io.Discard)
-	if err := parse(fs.FlagSet, args); err != nil {
+	if err := parse(fs, args); err != nil {
 		t.Fatalf("%v: %v", args, err)
 	}
-	return parseServeConfig(*o)
+	c, err := parseServeConfig(*o)
+	return c, fs.explainOption(err)
 }
 
 func TestParseServeConfigDefaults(t *testing.T) {

@@ -34,12 +34,12 @@ func runMail(args []string, stdout, stderr io.Writer) int {
 	case "test":
 		return runMailTest(args[1:], stdout, stderr)
 	case "queue":
-		data, rest, err := splitData(args[1:])
+		data, config, rest, err := splitData(args[1:])
 		if err != nil || len(rest) > 0 {
 			fmt.Fprint(stderr, mailUsage)
 			return 2
 		}
-		return runAdmin(data, adminRequest{Args: []string{"mail", "queue"}}, stdout, stderr)
+		return runAdmin(data, config, adminRequest{Args: []string{"mail", "queue"}}, stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "sesame mail: unknown command %q\n\n%s", args[0], mailUsage)
 	return 2
@@ -48,8 +48,8 @@ func runMail(args []string, stdout, stderr io.Writer) int {
 func runMailTest(args []string, stdout, stderr io.Writer) int {
 	fs, o := serveFlags(stderr)
 	to := fs.String("to", "", "the address to send the test e-mail to")
-	if err := parse(fs.FlagSet, args); err != nil {
-		return usageExit(err, stderr)
+	if err := parse(fs, args); err != nil {
+		return usageExit(fmt.Errorf("sesame mail test: %w", err), stderr)
 	}
 	if *to == "" {
 		fmt.Fprintln(stderr, "sesame mail test: give --to ADDRESS")
@@ -61,7 +61,7 @@ func runMailTest(args []string, stdout, stderr io.Writer) int {
 	}
 	c, err := parseServeConfig(*o)
 	if err != nil {
-		fmt.Fprintln(stderr, "sesame mail test:", err)
+		fmt.Fprintln(stderr, "sesame mail test:", fs.explainOption(err))
 		return 2
 	}
 	now := time.Now()

@@ -17,8 +17,6 @@ import (
 
 var flagErrHelp = flag.ErrHelp
 
-type flagSetWith struct{ *flag.FlagSet }
-
 const mainUsage = `Sésame: the sign-in and password recovery of a school's Espace Parents.
 
 Usage:
@@ -79,34 +77,45 @@ func dataFlag(fs *flag.FlagSet, p *string) {
 	fs.StringVar(p, "data", "sesame.db", "the data file (accounts, sessions, outbox); serve creates it (and its folder, owner-only) if missing")
 }
 
-// splitData takes --data FILE out of an admin command line, wherever it
-// stands, and falls back to SESAME_DATA then sesame.db.
-func splitData(args []string) (string, []string, error) {
-	data := os.Getenv("SESAME_DATA")
-	var rest []string
+// splitData takes --data FILE and --config FILE out of an admin command
+// line, wherever they stand. Without --data, the data file is
+// SESAME_DATA, else the configuration file's SESAME_DATA (--config, or
+// SESAME_CONFIG), else sesame.db; config is the file given, for the
+// service settings (time zone, code lifetime…) of a command run on the
+// file directly.
+func splitData(args []string) (data, config string, rest []string, err error) {
 	for i := 0; i < len(args); i++ {
 		a := args[i]
-		switch {
-		case a == "--data" || a == "-data":
-			if i+1 >= len(args) {
-				return "", nil, fmt.Errorf("--data needs a file path")
-			}
-			data = args[i+1]
-			i++
-		case strings.HasPrefix(a, "--data="):
-			data = strings.TrimPrefix(a, "--data=")
-		default:
+		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if !strings.HasPrefix(a, "-") || (name != "data" && name != "config") {
 			rest = append(rest, a)
+			continue
+		}
+		if !hasValue {
+			if i+1 >= len(args) {
+				return "", "", nil, fmt.Errorf("--%s needs a file path", name)
+			}
+			value = args[i+1]
+			i++
+		}
+		if name == "data" {
+			data = value
+		} else {
+			config = value
 		}
 	}
 	if data == "" {
-		data = "sesame.db"
+		// The environment, the file and the default, as serve reads
+		// them: a bad configuration is refused here, naming its line.
+		if _, data, err = adminConfig(config); err != nil {
+			return "", "", nil, err
+		}
 	}
-	return data, rest, nil
+	return data, config, rest, nil
 }
 
 func runAccounts(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	data, args, err := splitData(args)
+	data, config, args, err := splitData(args)
 	if err != nil {
 		fmt.Fprintln(stderr, "sesame accounts:", err)
 		return 2
@@ -146,7 +155,7 @@ func runAccounts(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		req.Input = []byte(pw)
 	}
-	return runAdmin(data, req, stdout, stderr)
+	return runAdmin(data, config, req, stdout, stderr)
 }
 
 // readPassword asks twice on a terminal, without echo; from a pipe it

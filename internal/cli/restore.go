@@ -26,7 +26,7 @@ after the backup are not in it: they are lost (their parents ask again).
 `
 
 func runRestore(args []string, stdout, stderr io.Writer) int {
-	data, rest, err := splitData(args)
+	data, _, rest, err := splitData(args)
 	if err != nil || len(rest) != 1 || rest[0] == "--help" || rest[0] == "-h" || rest[0] == "help" {
 		if err == nil && len(rest) == 1 {
 			fmt.Fprint(stdout, restoreUsage)

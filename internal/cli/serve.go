@@ -85,7 +85,7 @@ func seedDemo(ctx context.Context, s *services) error {
 const shutdownTimeout = 10 * time.Second
 
 func runServe(args []string, stdout, stderr io.Writer) int {
-	c, code := readServeConfig(args, stderr)
+	c, code := readServeConfig(args, stdout, stderr)
 	if c == nil {
 		return code
 	}
@@ -332,15 +332,13 @@ func keepRunning(ctx context.Context, log *slog.Logger, what string, run func(co
 	}
 }
 
-// usageExit ends a command whose options could not be read: the flag
-// package has already printed its own complaint and the usage.
+// usageExit ends a command whose options could not be read: --help has
+// printed the usage; any other error is said in one line (with the
+// place the bad value came from and an example), not the whole usage.
 func usageExit(err error, stderr io.Writer) int {
 	if errors.Is(err, flagErrHelp) {
 		return 0
 	}
-	var ee *envError
-	if errors.As(err, &ee) {
-		fmt.Fprintln(stderr, err)
-	}
+	fmt.Fprintln(stderr, err)
 	return 2
 }
