@@ -27,6 +27,10 @@ type Config struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
 	// believed; from anyone else it is ignored.
 	TrustedProxies []*net.IPNet
+	// TrustedNetworks are the school's own networks: a client address
+	// in them (after the proxies are resolved) is exempt from the
+	// per-address limits only.
+	TrustedNetworks []*net.IPNet
 	// Location is the school's time zone: every time a page shows is
 	// in it. nil means UTC (tests), never the server's zone.
 	Location *time.Location

@@ -66,6 +66,7 @@ type browser struct {
 	e       *env
 	cookies map[string]string
 	lang    string
+	xff     string // X-Forwarded-For sent with every request, if set
 }
 
 func (e *env) browser(t testing.TB) *browser {
@@ -79,6 +80,9 @@ func (b *browser) do(req *http.Request) (*http.Response, string) {
 	}
 	if b.lang != "" {
 		req.Header.Set("Accept-Language", b.lang)
+	}
+	if b.xff != "" {
+		req.Header.Set("X-Forwarded-For", b.xff)
 	}
 	resp, err := b.e.app.Test(req, -1)
 	if err != nil {

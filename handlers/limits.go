@@ -42,7 +42,26 @@ func (h *handler) withIP(c *fiber.Ctx) error {
 }
 
 func (h *handler) trusted(ip net.IP) bool {
-	for _, n := range h.Config.TrustedProxies {
+	return inNets(h.Config.TrustedProxies, ip)
+}
+
+// ipKey is the per-address limiters' key: the client's address, or ""
+// — which limit skips — when it is in the school's own network
+// (--trusted-network), where a whole parents' evening shares one
+// address. The other keys (identifier, e-mail, flow) still apply.
+func (h *handler) ipKey(c *fiber.Ctx) string {
+	ip := h.clientIP(c)
+	if inNets(h.Config.TrustedNetworks, net.ParseIP(ip)) {
+		return ""
+	}
+	return ip
+}
+
+func inNets(nets []*net.IPNet, ip net.IP) bool {
+	if ip == nil {
+		return false
+	}
+	for _, n := range nets {
 		if n.Contains(ip) {
 			return true
 		}

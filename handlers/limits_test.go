@@ -4,6 +4,7 @@ import (
 	"net"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -97,5 +98,47 @@ func TestClientIPTrustsOnlyConfiguredProxies(t *testing.T) {
 	n, _ := resp.Body.Read(buf)
 	if string(buf[:n]) != "0.0.0.0" {
 		t.Fatalf("untrusted XFF believed: %s", buf[:n])
+	}
+}
+
+// A parents' evening: the whole school's Wi-Fi reaches the portal from
+// one address behind the school's proxy. From the trusted network the
+// per-address limit does not apply, but the per-e-mail one does; from
+// anywhere else the per-address limit still answers 429.
+func TestTrustedNetworkExemptFromPerIPLimitsOnly(t *testing.T) {
+	_, proxy, _ := net.ParseCIDR("0.0.0.0/32") // app.Test's peer address
+	_, school, _ := net.ParseCIDR("192.168.10.0/24")
+	e := newEnv(t, func(d *Deps) {
+		d.Config.TrustedProxies = []*net.IPNet{proxy}
+		d.Config.TrustedNetworks = []*net.IPNet{school}
+	})
+	// Each recovery comes from another phone: a fresh browser, no flow.
+	start := func(xff, email string) int {
+		b := e.browser(t)
+		b.xff = xff
+		resp, _ := b.post("/recuperation", "/recuperation/email", url.Values{"email": {email}})
+		return resp.StatusCode
+	}
+	const wifi, home = "192.168.10.42", "203.0.113.7"
+	for i := 0; i < 30; i++ {
+		if got := start(wifi, "parent"+strconv.Itoa(i)+"@exemple.fr"); got != 303 {
+			t.Fatalf("recovery %d from the school's network: %d", i+1, got)
+		}
+	}
+	// The per-e-mail limit (5 in a row) is not lifted.
+	codes := []int{}
+	for i := 0; i < 6; i++ {
+		codes = append(codes, start(wifi, "meme@exemple.fr"))
+	}
+	if codes[4] != 303 || codes[5] != 429 {
+		t.Fatalf("same e-mail from the school's network: %v, want the 6th refused", codes)
+	}
+
+	// From outside the school's network, the 21st recovery is refused.
+	for i := 0; i < 21; i++ {
+		got := start(home, "maison"+strconv.Itoa(i)+"@exemple.fr")
+		if want := map[bool]int{true: 429, false: 303}[i == 20]; got != want {
+			t.Fatalf("recovery %d from outside: %d, want %d", i+1, got, want)
+		}
 	}
 }

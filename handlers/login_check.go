@@ -24,7 +24,7 @@ func (h *handler) loginCheck(c *fiber.Ctx) error {
 	// account share a count; a malformed one names no account and meets
 	// only the per-client limit.
 	id, _ := identity.NormalizeIdentifier(v[0])
-	if err := limit(c, h.Limits.LoginIP, h.clientIP(c), h.Limits.LoginID, id); err != nil {
+	if err := limit(c, h.Limits.LoginIP, h.ipKey(c), h.Limits.LoginID, id); err != nil {
 		return err
 	}
 	a, err := h.Accounts.Login(c.UserContext(), v[0], v[1])

@@ -26,7 +26,7 @@ func (h *handler) recoveryStart(c *fiber.Ctx) error {
 	// share a count; a malformed one reaches no mailbox and meets only the
 	// per-client limit.
 	to, _ := identity.NormalizeEmail(email)
-	if err := limit(c, h.Limits.RecoveryIP, h.clientIP(c), h.Limits.RecoveryTo, to); err != nil {
+	if err := limit(c, h.Limits.RecoveryIP, h.ipKey(c), h.Limits.RecoveryTo, to); err != nil {
 		return err
 	}
 	tok, _, err := h.Recovery.Start(c.UserContext(), email, langOf(c))

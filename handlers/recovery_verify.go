@@ -15,7 +15,7 @@ func (h *handler) recoveryVerify(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := limit(c, h.Limits.CodeIP, h.clientIP(c), h.Limits.CodeFlow, c.Cookies(recoveryCookie)); err != nil {
+	if err := limit(c, h.Limits.CodeIP, h.ipKey(c), h.Limits.CodeFlow, c.Cookies(recoveryCookie)); err != nil {
 		return err
 	}
 	f, err := h.Recovery.Verify(c.UserContext(), c.Cookies(recoveryCookie), code)
