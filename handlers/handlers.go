@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"sesame/internal/account"
+	"sesame/internal/legal"
 	"sesame/internal/ratelimit"
 	"sesame/internal/recovery"
 	"sesame/internal/writefail"
@@ -31,6 +32,9 @@ type Config struct {
 	// in them (after the proxies are resolved) is exempt from the
 	// per-address limits only.
 	TrustedNetworks []*net.IPNet
+	// Legal is the school's own legal texts (--legal-dir), rendered;
+	// a page missing from it shows the built-in text.
+	Legal legal.Texts
 	// Location is the school's time zone: every time a page shows is
 	// in it. nil means UTC (tests), never the server's zone.
 	Location *time.Location

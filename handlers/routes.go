@@ -7,6 +7,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/helmet"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 
+	"sesame/internal/legal"
 	"sesame/internal/ratelimit"
 	"sesame/internal/writefail"
 )
@@ -82,6 +83,9 @@ func New(d Deps) *fiber.App {
 	app.Post("/espace/mot-de-passe", h.passwordChange)
 	app.Get("/politique-mot-de-passe", h.policyShow)
 	app.Get("/recuperation", h.recoveryShow)
+	for _, page := range legal.Pages {
+		app.Get("/"+page, h.legalShow(page))
+	}
 	app.Post("/recuperation/email", h.recoveryStart)
 	app.Post("/recuperation/code", h.recoveryVerify)
 	app.Post("/recuperation/renvoyer", h.recoveryResend)

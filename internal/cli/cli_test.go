@@ -238,6 +238,8 @@ func TestServeRefusesBadOptions(t *testing.T) {
 		{[]string{"serve", "--mail-retry", "1h"}, "--mail-retry"},
 		{[]string{"serve", "--mail-from", "pas une adresse"}, "--mail-from"},
 		{[]string{"serve", "--trusted-proxy", "10.0.0.0/33"}, "--trusted-proxy"},
+		{[]string{"serve", "--trusted-network", "192.168.0.0/16,école"}, "--trusted-network"},
+		{[]string{"serve", "--legal-dir", "/nonexistent/legal"}, "--legal-dir"},
 		{[]string{"serve", "--tls-cert", "cert.pem"}, "--tls-cert"},
 		{[]string{"serve", "--tls-cert", "/nonexistent/cert.pem", "--tls-key", "/nonexistent/key.pem"}, "--tls-cert"},
 		{[]string{"serve", "--pprof", "0.0.0.0:6060"}, "--pprof"},

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"sesame/internal/identity"
+	"sesame/internal/legal"
 	"sesame/internal/mail"
 	"sesame/internal/mail/delivery"
 	"sesame/internal/policy"
@@ -38,6 +39,8 @@ type serveOptions struct {
 	TrustedProxy, TLSCert, TLSKey      string
 	Pprof                              string
 	RateLimits                         string
+	TrustedNetwork                     string
+	LegalDir                           string
 	Timezone                           string
 	// Config is the configuration file (--config or SESAME_CONFIG);
 	// PrintExample asks for the example file instead of serving.
@@ -83,6 +86,8 @@ func serveFlags(out io.Writer) (*flagSetWith, *serveOptions) {
 	durationVar(fs, &o.Retention, "outbox-retention", 30*24*time.Hour, "how long sent and failed e-mails stay listed in `sesame mail queue` (without their codes)")
 	durationVar(fs, &o.MailRetry, "mail-retry", defaultMailRetry, "how long an e-mail the SMTP server did not take waits before its first retry; each later retry waits twice as long, up to 15m")
 	fs.StringVar(&o.TrustedProxy, "trusted-proxy", "", "reverse proxies (nginx, Caddy, IIS) whose X-Forwarded-For is believed, as comma-separated addresses or CIDRs, e.g. 127.0.0.1,10.0.0.0/8")
+	fs.StringVar(&o.TrustedNetwork, "trusted-network", "", "the school's own networks (its Wi-Fi on parents' evening), as comma-separated addresses or CIDRs, e.g. 192.168.0.0/16: clients there are exempt from the per-client-address limits only (the per-identifier and per-e-mail limits stay); behind a proxy, the address from --trusted-proxy's X-Forwarded-For is the one checked")
+	fs.StringVar(&o.LegalDir, "legal-dir", "", "a folder of the school's own texts, in Markdown, for the legal notice, personal data and accessibility pages: mentions-legales.fr.md, mentions-legales.en.md, donnees-personnelles.fr.md, donnees-personnelles.en.md, accessibilite.fr.md, accessibilite.en.md (a missing file shows the built-in text)")
 	fs.StringVar(&o.TLSCert, "tls-cert", "", "serve https directly with this certificate file (PEM, full chain); needs --tls-key")
 	fs.StringVar(&o.TLSKey, "tls-key", "", "the private key file (PEM) of --tls-cert")
 	fs.StringVar(&o.Pprof, "pprof", "", "serve Go's profiler on this loopback address, e.g. 127.0.0.1:6060 (off by default; for performance work)")
@@ -129,6 +134,12 @@ type serveConfig struct {
 	MailRetry time.Duration
 	// TrustedProxies are the peers whose X-Forwarded-For is believed.
 	TrustedProxies []*net.IPNet
+	// TrustedNetworks are the school's own networks, exempt from the
+	// per-address limits (--trusted-network).
+	TrustedNetworks []*net.IPNet
+	// Legal is the school's texts for the legal pages (--legal-dir),
+	// rendered once; empty: the built-in texts.
+	Legal legal.Texts
 	// TLS serves https with the loaded certificate; nil serves http.
 	TLS *tls.Config
 	// Pprof is the loopback address of the profiler; empty: none.
@@ -161,7 +172,7 @@ func parseServeConfig(o serveOptions) (*serveConfig, error) {
 		Secretariat: views.Secretariat{Phone: o.Phone, Email: o.Email, Hours: o.Hours},
 	}
 	for _, step := range []func(*serveOptions, *serveConfig) error{
-		parseListen, parsePortal, parseServices, parseMail, parseNetwork, parseLogLevel,
+		parseListen, parsePortal, parseServices, parseMail, parseNetwork, parseLegal, parseLogLevel,
 	} {
 		if err := step(&o, c); err != nil {
 			return nil, err
@@ -322,11 +333,14 @@ func redactURL(raw string) string {
 // parseNetwork reads the trusted proxies, the TLS certificate, the
 // profiler's address and --rate-limits.
 func parseNetwork(o *serveOptions, c *serveConfig) error {
-	proxies, err := parseProxies(o.TrustedProxy)
+	proxies, err := parseProxies("trusted-proxy", o.TrustedProxy)
 	if err != nil {
 		return err
 	}
 	c.TrustedProxies = proxies
+	if c.TrustedNetworks, err = parseProxies("trusted-network", o.TrustedNetwork); err != nil {
+		return err
+	}
 	if c.TLS, err = loadTLS(o.TLSCert, o.TLSKey); err != nil {
 		return err
 	}
@@ -344,9 +358,9 @@ func parseNetwork(o *serveOptions, c *serveConfig) error {
 	return nil
 }
 
-// parseProxies reads --trusted-proxy: addresses (a single host each) or
-// CIDRs, separated by commas.
-func parseProxies(v string) ([]*net.IPNet, error) {
+// parseProxies reads --trusted-proxy or --trusted-network (option):
+// addresses (a single host each) or CIDRs, separated by commas.
+func parseProxies(option, v string) ([]*net.IPNet, error) {
 	if v == "" {
 		return nil, nil
 	}
@@ -362,7 +376,7 @@ func parseProxies(v string) ([]*net.IPNet, error) {
 		}
 		_, n, err := net.ParseCIDR(part)
 		if err != nil {
-			return nil, optionError("trusted-proxy", v, "expected addresses or CIDRs separated by commas, e.g. 127.0.0.1,10.0.0.0/8")
+			return nil, optionError(option, v, "expected addresses or CIDRs separated by commas, e.g. 127.0.0.1,10.0.0.0/8")
 		}
 		nets = append(nets, n)
 	}
@@ -382,6 +396,20 @@ func loadTLS(certFile, keyFile string) (*tls.Config, error) {
 		return nil, optionError("tls-cert", certFile, "cannot load the certificate and key: "+err.Error())
 	}
 	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
+}
+
+// parseLegal reads the school's texts from --legal-dir, once: a missing
+// folder or an unreadable file stops the start.
+func parseLegal(o *serveOptions, c *serveConfig) error {
+	if o.LegalDir == "" {
+		return nil
+	}
+	texts, err := legal.Load(o.LegalDir)
+	if err != nil {
+		return optionError("legal-dir", o.LegalDir, err.Error())
+	}
+	c.Legal = texts
+	return nil
 }
 
 func parseLogLevel(o *serveOptions, c *serveConfig) error {

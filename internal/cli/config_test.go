@@ -224,3 +224,27 @@ func TestAdminTimesInSchoolZone(t *testing.T) {
 		t.Errorf("through the socket:\n%s", out)
 	}
 }
+
+// --trusted-network (or SESAME_TRUSTED_NETWORK) and --legal-dir are read
+// once, at start: the networks parsed, the school's texts rendered.
+func TestTrustedNetworkAndLegalDir(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "donnees-personnelles.fr.md"), []byte("Texte *du collège*."), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("SESAME_TRUSTED_NETWORK", "192.168.0.0/16, 10.1.2.3")
+	c, err := configFrom(t, "--legal-dir", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var nets []string
+	for _, n := range c.TrustedNetworks {
+		nets = append(nets, n.String())
+	}
+	if !reflect.DeepEqual(nets, []string{"192.168.0.0/16", "10.1.2.3/32"}) {
+		t.Errorf("TrustedNetworks = %v", nets)
+	}
+	if got := c.Legal.HTML("donnees-personnelles", "fr"); !strings.Contains(got, "<em>du collège</em>") {
+		t.Errorf("legal text = %q", got)
+	}
+}

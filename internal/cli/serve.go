@@ -241,6 +241,7 @@ func handlerDeps(c *serveConfig, s *services, mailbox *delivery.Mailbox, log *sl
 		Config: handlers.Config{
 			School: c.Services.School, BaseURL: c.BaseURL, DefaultLang: c.Lang, Demo: c.Demo,
 			TrustedProxies: c.TrustedProxies, Secretariat: c.Secretariat, Location: c.Services.Location,
+			TrustedNetworks: c.TrustedNetworks, Legal: c.Legal,
 		},
 		Accounts: s.accounts,
 		Recovery: s.recovery,
