@@ -5,14 +5,14 @@
 // (contexts are the slow part on a small machine); each page is its own
 // step and a soft assertion, so one page's violations do not hide the
 // next one's. Both languages run on both profiles.
-import { test, expect, createParent, login, loginStatus, expectNoAxeViolations } from './helpers';
+import { test, expect, expectSwitcher, createParent, login, loginStatus, expectNoAxeViolations } from './helpers';
 
 // The failed sign-ins (401) and the page that does not exist (404) are on purpose.
 test.use({ allowedStatuses: [401, 404] });
 
 for (const lang of ['fr', 'en'] as const) {
   test(`accessibility of every page (${lang})`, async ({ page }, testInfo) => {
-    test.setTimeout(120_000); // five axe runs, each a few seconds on a busy machine
+    test.setTimeout(180_000); // eight axe runs, each a few seconds on a busy machine
     const parent = await createParent();
     await test.step('login page', async () => {
       await page.goto(`/?lang=${lang}`); // also sets the language cookie
@@ -31,6 +31,19 @@ for (const lang of ['fr', 'en'] as const) {
       await expect(page.locator('html')).toHaveAttribute('lang', lang);
       await expectNoAxeViolations(page, testInfo, `policy-${lang}`, { soft: true });
     });
+
+    // The pages a public school must publish, linked from every footer;
+    // their language switch too.
+    for (const legal of ['mentions-legales', 'donnees-personnelles', 'accessibilite']) {
+      await test.step(`/${legal}`, async () => {
+        await page.goto('/politique-mot-de-passe');
+        await page.locator(`footer a[href="/${legal}"]`).click();
+        await expect(page.getByTestId(`legal-${legal}`)).toBeVisible();
+        await expect(page.locator('html')).toHaveAttribute('lang', lang);
+        await expectNoAxeViolations(page, testInfo, `${legal}-${lang}`, { soft: true });
+        await expectSwitcher(page);
+      });
+    }
 
     await test.step('not-found error page', async () => {
       await page.goto('/page-qui-n-existe-pas');

@@ -151,7 +151,8 @@ async function pageKind(html: string | Page): Promise<{ lang: string; kind: stri
     const lang = /<html lang="([a-z]+)"/.exec(h)?.[1] ?? '';
     const step = /data-testid="recovery-card"[^>]*data-step="(\d)"|data-step="(\d)"[^>]*data-testid="recovery-card"/.exec(h);
     if (step) return { lang, kind: `recovery step ${step[1] ?? step[2]}` };
-    for (const k of ['error-page', 'espace-greeting', 'policy-page', 'mailbox', 'login-submit']) {
+    for (const k of ['error-page', 'espace-greeting', 'policy-page', 'legal-mentions-legales', 'legal-donnees-personnelles',
+      'legal-accessibilite', 'mailbox', 'login-submit']) {
       if (h.includes(`data-testid="${k}"`)) return { lang, kind: k };
     }
     return { lang, kind: 'unknown' };
