@@ -5,7 +5,6 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/url"
 	"strings"
@@ -77,7 +76,7 @@ const (
 // speaks TLS at once from an SMTP one. done is true when r is the
 // verdict: that, or a connection that cannot be made at all (so a
 // firewall dropping packets costs one timeout, not two). Otherwise the
-// connection is closed politely and the real delivery follows.
+// connection is closed and the real delivery follows.
 func preflight(ctx context.Context, cfg SMTPConfig) (r ProbeResult, done bool) {
 	if cfg.ImplicitTLS || cfg.Host == "" {
 		return r, false
@@ -96,8 +95,9 @@ func preflight(ctx context.Context, cfg SMTPConfig) (r ProbeResult, done bool) {
 		// A TLS alert or handshake record, never an SMTP reply's digit.
 		return implicitTLSVerdict(cfg, fmt.Sprintf("the server answered with TLS bytes (0x%02x) instead of an SMTP greeting", buf[0])), true
 	case n > 0:
-		conn.SetWriteDeadline(time.Now().Add(time.Second))
-		io.WriteString(conn, "QUIT\r\n")
+		// An SMTP greeting: hang up without a word, since a client
+		// talking before a multi-line greeting ends is taken for a spam
+		// bot (Postfix's postscreen pregreet test).
 		return r, false
 	case isTimeoutErr(err) && ctx.Err() == nil && speaksTLS(ctx, cfg):
 		return implicitTLSVerdict(cfg, fmt.Sprintf("no SMTP greeting within %s, and the port completed a TLS handshake", greetingWait)), true
