@@ -2,6 +2,8 @@ package cli
 
 import (
 	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
 	"fmt"
 	"io"
 	"log/slog"
@@ -34,6 +36,7 @@ type serveOptions struct {
 	LogLevel                           string
 	CodeTTL                            time.Duration
 	SMTPURL, SMTPTLS, SMTPPasswordFile string
+	SMTPCA                             string
 	MailFrom, MailReplyTo              string
 	Retention, MailRetry               time.Duration
 	TrustedProxy, TLSCert, TLSKey      string
@@ -81,6 +84,7 @@ func serveFlags(out io.Writer) (*flagSetWith, *serveOptions) {
 	fs.StringVar(&o.SMTPURL, "smtp-url", "", "the school's SMTP server: smtp://user@host:587 (STARTTLS) or smtps://user@host:465 (TLS); without it, e-mails wait in the outbox")
 	fs.StringVar(&o.SMTPTLS, "smtp-tls", "mandatory", "mandatory (never send in clear), opportunistic, or none (plain SMTP, only for a trusted relay on the same network)")
 	fs.StringVar(&o.SMTPPasswordFile, "smtp-password-file", "", "a file holding the SMTP password (or set SESAME_SMTP_PASSWORD), so it never appears in the command line")
+	fs.StringVar(&o.SMTPCA, "smtp-ca", "", "a PEM file of CA certificates to trust for the SMTP server's certificate, in addition to the system's, e.g. an academic relay's private CA")
 	fs.StringVar(&o.MailFrom, "mail-from", "", "the e-mails' sender, e.g. no-reply@ecole.fr; without a display name, e-mails come from \"Espace Parents – SCHOOL\" (default no-reply@ the base URL's host)")
 	fs.StringVar(&o.MailReplyTo, "mail-reply-to", "", "where parents' replies go, e.g. the school office's address")
 	durationVar(fs, &o.Retention, "outbox-retention", 30*24*time.Hour, "how long sent and failed e-mails stay listed in `sesame mail queue` (without their codes)")
@@ -278,6 +282,9 @@ func parseMail(o *serveOptions, c *serveConfig) error {
 			return err
 		}
 		c.SMTP = &cfg
+	} else if _, err := loadSMTPCA(o.SMTPCA); err != nil {
+		// Unused without --smtp-url, but a bad file is said at once.
+		return err
 	}
 	if err := checkDuration("outbox-retention", o.Retention, time.Hour, 10*365*24*time.Hour); err != nil {
 		return err
@@ -315,7 +322,58 @@ func (o *serveOptions) smtpConfig() (delivery.SMTPConfig, error) {
 		}
 		cfg = cfg.WithPassword(strings.TrimRight(string(b), "\r\n"))
 	}
+	if o.SMTPCA != "" {
+		if cfg.TLS == delivery.TLSNone {
+			return cfg, optionError("smtp-ca", o.SMTPCA, "has no use with --smtp-tls none, which never encrypts; use --smtp-tls mandatory")
+		}
+		pool, err := loadSMTPCA(o.SMTPCA)
+		if err != nil {
+			return cfg, err
+		}
+		cfg.TLSConfig = &tls.Config{RootCAs: pool}
+	}
 	return cfg, nil
+}
+
+// loadSMTPCA reads --smtp-ca: the system's roots plus every certificate
+// in the PEM file. In addition, not instead: a relay that later moves to
+// a public certificate keeps working, and trusting the system's roots
+// too grants nothing they do not already have on this machine. Empty
+// gives nil. Anything but certificates (a private key by mistake) is
+// refused.
+func loadSMTPCA(path string) (*x509.CertPool, error) {
+	if path == "" {
+		return nil, nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, optionError("smtp-ca", path, err.Error())
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil {
+		pool = x509.NewCertPool()
+	}
+	n := 0
+	for {
+		var block *pem.Block
+		block, b = pem.Decode(b)
+		if block == nil {
+			break
+		}
+		if block.Type != "CERTIFICATE" {
+			return nil, optionError("smtp-ca", path, "holds a "+block.Type+", not only CA certificates (-----BEGIN CERTIFICATE-----)")
+		}
+		n++
+		cert, err := x509.ParseCertificate(block.Bytes)
+		if err != nil {
+			return nil, optionError("smtp-ca", path, fmt.Sprintf("cannot read certificate %d: %v", n, err))
+		}
+		pool.AddCert(cert)
+	}
+	if n == 0 {
+		return nil, optionError("smtp-ca", path, "no PEM certificate in it (-----BEGIN CERTIFICATE-----)")
+	}
+	return pool, nil
 }
 
 // redactURL hides a password in an SMTP URL before it is printed.

@@ -16,8 +16,11 @@ import (
 const mailUsage = `Usage: sesame mail COMMAND [options]
 
   test --to ADDRESS   send one e-mail now through the configured SMTP server
-                      (--smtp-url, --smtp-tls, --mail-from… as for serve) and say
-                      in plain words what the server answered
+                      (--smtp-url, --smtp-tls, --smtp-ca, --mail-from… as for
+                      serve) and say in plain words what the server answered,
+                      with a verdict code: accepted, cannot_connect, use_smtps,
+                      tls_failure, auth_required, auth_not_offered, auth_refused,
+                      sender_refused, relay_denied, deferred or rejected
   queue               the outbox: pending, sent and failed e-mails, so you can
                       answer "did the mail leave?" (takes --data)
 `

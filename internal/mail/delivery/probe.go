@@ -2,8 +2,11 @@ package delivery
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
+	"net"
+	"net/url"
 	"strings"
 	"time"
 
@@ -23,6 +26,14 @@ const (
 	VerdictRelayDenied   Verdict = "relay_denied"
 	VerdictDeferred      Verdict = "deferred"
 	VerdictRejected      Verdict = "rejected"
+	// VerdictImplicitTLSPort: smtp:// on a port that speaks TLS at once.
+	VerdictImplicitTLSPort Verdict = "use_smtps"
+	// VerdictAuthRequired: the server wants a login before MAIL FROM
+	// and none was configured.
+	VerdictAuthRequired Verdict = "auth_required"
+	// VerdictAuthNotOffered: a user is configured but the server's EHLO
+	// offers no AUTH.
+	VerdictAuthNotOffered Verdict = "auth_not_offered"
 )
 
 // ProbeResult is what the school's IT person reads after
@@ -39,18 +50,109 @@ type ProbeResult struct {
 }
 
 // Probe sends msg now through cfg, outside the outbox, and says in
-// plain words how it went.
+// plain words how it went. On smtp:// it first checks, in a few
+// seconds, that the port does not speak TLS at once (465), which would
+// otherwise look like a server that never answers.
 func Probe(ctx context.Context, cfg SMTPConfig, msg *gomail.Msg) ProbeResult {
 	start := time.Now()
-	res := NewSender(cfg).Send(ctx, []*gomail.Msg{msg})
-	r := verdict(cfg, msg, res[0])
+	r, done := preflight(ctx, cfg)
+	if !done {
+		res := NewSender(cfg).Send(ctx, []*gomail.Msg{msg})
+		r = verdict(cfg, msg, res[0])
+	}
 	r.Duration = time.Since(start)
 	return r
 }
 
+// An SMTP server greets within milliseconds; one that speaks TLS at once
+// says nothing until it gets a ClientHello. After greetingWait of
+// silence the probe tries a TLS handshake, for at most tlsProbeWait.
+const (
+	greetingWait = 2 * time.Second
+	tlsProbeWait = 3 * time.Second
+)
+
+// preflight connects once to an smtp:// server to tell a port that
+// speaks TLS at once from an SMTP one. done is true when r is the
+// verdict: that, or a connection that cannot be made at all (so a
+// firewall dropping packets costs one timeout, not two). Otherwise the
+// connection is closed and the real delivery follows.
+func preflight(ctx context.Context, cfg SMTPConfig) (r ProbeResult, done bool) {
+	if cfg.ImplicitTLS || cfg.Host == "" {
+		return r, false
+	}
+	d := net.Dialer{Timeout: cfg.timeout()}
+	conn, err := d.DialContext(ctx, "tcp", cfg.addr())
+	if err != nil {
+		return verdict(cfg, nil, &DeliveryError{Stage: StageConnect, Temporary: true, Answer: err.Error()}), true
+	}
+	defer conn.Close()
+	conn.SetReadDeadline(earliest(ctx, time.Now().Add(greetingWait)))
+	buf := make([]byte, 1)
+	n, err := conn.Read(buf)
+	switch {
+	case n > 0 && (buf[0] == 0x15 || buf[0] == 0x16):
+		// A TLS alert or handshake record, never an SMTP reply's digit.
+		return implicitTLSVerdict(cfg, fmt.Sprintf("the server answered with TLS bytes (0x%02x) instead of an SMTP greeting", buf[0])), true
+	case n > 0:
+		// An SMTP greeting: hang up without a word, since a client
+		// talking before a multi-line greeting ends is taken for a spam
+		// bot (Postfix's postscreen pregreet test).
+		return r, false
+	case isTimeoutErr(err) && ctx.Err() == nil && speaksTLS(ctx, cfg):
+		return implicitTLSVerdict(cfg, fmt.Sprintf("no SMTP greeting within %s, and the port completed a TLS handshake", greetingWait)), true
+	}
+	return r, false
+}
+
+// speaksTLS reports whether cfg's port answers a TLS handshake. A
+// certificate this machine does not trust, or a TLS alert from the
+// server, still proves the port speaks TLS. Nothing is sent after the
+// handshake.
+func speaksTLS(ctx context.Context, cfg SMTPConfig) bool {
+	ctx, cancel := context.WithTimeout(ctx, tlsProbeWait)
+	defer cancel()
+	d := tls.Dialer{Config: cfg.tlsConfig()}
+	conn, err := d.DialContext(ctx, "tcp", cfg.addr())
+	if err == nil {
+		conn.Close()
+		return true
+	}
+	var (
+		verifyErr *tls.CertificateVerificationError
+		opErr     *net.OpError
+	)
+	return errors.As(err, &verifyErr) || (errors.As(err, &opErr) && opErr.Op == "remote error")
+}
+
+func implicitTLSVerdict(cfg SMTPConfig, answer string) ProbeResult {
+	user := ""
+	if cfg.Username != "" {
+		user = url.User(cfg.Username).String() + "@"
+	}
+	return ProbeResult{
+		Verdict:  VerdictImplicitTLSPort,
+		Answer:   answer,
+		Sentence: fmt.Sprintf("This port speaks TLS at once (implicit TLS, usually port 465): use smtps://%s%s instead of smtp:// (%s).", user, cfg.addr(), answer),
+	}
+}
+
+// earliest is t, or ctx's deadline when that comes first.
+func earliest(ctx context.Context, t time.Time) time.Time {
+	if d, ok := ctx.Deadline(); ok && d.Before(t) {
+		return d
+	}
+	return t
+}
+
+func isTimeoutErr(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
 func verdict(cfg SMTPConfig, msg *gomail.Msg, err error) ProbeResult {
 	server := cfg.addr()
-	if err == nil {
+	if err == nil && msg != nil {
 		answer := msg.ServerResponse()
 		return ProbeResult{
 			Verdict:  VerdictAccepted,
@@ -76,9 +178,23 @@ func verdict(cfg SMTPConfig, msg *gomail.Msg, err error) ProbeResult {
 		r.Verdict = VerdictTLSFailure
 		r.Sentence = fmt.Sprintf("TLS failure with %s: nothing was sent. %s (%s).", server, tlsAdvice(cfg, de.Answer), de.Answer)
 	case StageAuth:
+		if strings.HasSuffix(de.Answer, "does not support SMTP AUTH") {
+			r.Verdict = VerdictAuthNotOffered
+			r.Sentence = fmt.Sprintf("%s offers no authentication (no AUTH in its EHLO): remove the user from --smtp-url, or this is not the submission port (587)%s (%s).", server, noAuthHint(cfg), de.Answer)
+			break
+		}
 		r.Verdict = VerdictAuthRefused
 		r.Sentence = fmt.Sprintf("Authentication refused by %s: check the user name and password (PLAIN and LOGIN are only used over TLS) (%s).", server, de.Answer)
 	case StageSender:
+		if authRequired(de) {
+			r.Verdict = VerdictAuthRequired
+			if cfg.Username == "" {
+				r.Sentence = fmt.Sprintf("%s needs a user name and password: put the user in --smtp-url (smtp://USER@%s) and the password in SESAME_SMTP_PASSWORD or --smtp-password-file (%s).", server, server, de.Answer)
+			} else {
+				r.Sentence = fmt.Sprintf("%s still asks for authentication after Sésame logged in: check that this account may send mail (%s).", server, de.Answer)
+			}
+			break
+		}
 		r.Verdict = VerdictSenderRefused
 		r.Sentence = fmt.Sprintf("%s refused the sender address: check --mail-from, which this account may not be allowed to use (%s).", server, de.Answer)
 	case StageRcpt:
@@ -99,6 +215,26 @@ func verdict(cfg SMTPConfig, msg *gomail.Msg, err error) ProbeResult {
 		}
 	}
 	return r
+}
+
+// authRequired reports whether a refusal at MAIL FROM asks for a login:
+// 530, or the enhanced code 5.7.0 (go-smtp and others answer 502 5.7.0,
+// Exchange 530 5.7.57). A 530 asking for STARTTLS is not about a login.
+func authRequired(de *DeliveryError) bool {
+	if strings.Contains(de.Answer, "STARTTLS") {
+		return false
+	}
+	return de.Code == 530 || strings.Contains(de.Answer, " 5.7.0 ") ||
+		strings.Contains(strings.ToLower(de.Answer), "authenticat")
+}
+
+// noAuthHint adds, on a connection left unencrypted, that many servers
+// offer AUTH only after STARTTLS.
+func noAuthHint(cfg SMTPConfig) string {
+	if !cfg.ImplicitTLS && cfg.TLS == TLSNone {
+		return "; many servers offer AUTH only after STARTTLS, so try --smtp-tls mandatory"
+	}
+	return ""
 }
 
 func tlsAdvice(cfg SMTPConfig, answer string) string {

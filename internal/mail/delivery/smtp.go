@@ -60,8 +60,9 @@ type SMTPConfig struct {
 	// TLS is the STARTTLS policy for smtp://.
 	TLS TLSMode
 	// TLSConfig, when set, replaces the system defaults, for a school
-	// relay with a private CA or a test server with a self-signed
-	// certificate. ServerName defaults to Host.
+	// relay with a private CA (--smtp-ca: its RootCAs are the system's
+	// plus the relay's) or a test server with a self-signed certificate.
+	// ServerName defaults to Host.
 	TLSConfig *tls.Config
 	// Timeout bounds the connection and each command; zero means
 	// DefaultTimeout.
@@ -177,13 +178,9 @@ func (c SMTPConfig) client() (*gomail.Client, error) {
 	if c.Host == "" {
 		return nil, errors.New("smtp: no host configured")
 	}
-	timeout := c.Timeout
-	if timeout <= 0 {
-		timeout = DefaultTimeout
-	}
 	opts := []gomail.Option{
 		gomail.WithPort(c.Port),
-		gomail.WithTimeout(timeout),
+		gomail.WithTimeout(c.timeout()),
 	}
 	switch {
 	case c.ImplicitTLS:
@@ -196,14 +193,7 @@ func (c SMTPConfig) client() (*gomail.Client, error) {
 		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSMandatory))
 	}
 	if c.TLSConfig != nil {
-		tc := c.TLSConfig.Clone()
-		if tc.ServerName == "" {
-			tc.ServerName = c.Host
-		}
-		if tc.MinVersion == 0 {
-			tc.MinVersion = tls.VersionTLS12
-		}
-		opts = append(opts, gomail.WithTLSConfig(tc))
+		opts = append(opts, gomail.WithTLSConfig(c.tlsConfig()))
 	}
 	if c.Username != "" {
 		// Auto-discovery never picks PLAIN or LOGIN on an unencrypted
@@ -214,6 +204,29 @@ func (c SMTPConfig) client() (*gomail.Client, error) {
 			gomail.WithPassword(c.Password))
 	}
 	return gomail.NewClient(c.Host, opts...)
+}
+
+func (c SMTPConfig) timeout() time.Duration {
+	if c.Timeout <= 0 {
+		return DefaultTimeout
+	}
+	return c.Timeout
+}
+
+// tlsConfig is TLSConfig (or the system defaults) for this server: its
+// host name to verify, and TLS 1.2 at least.
+func (c SMTPConfig) tlsConfig() *tls.Config {
+	tc := &tls.Config{}
+	if c.TLSConfig != nil {
+		tc = c.TLSConfig.Clone()
+	}
+	if tc.ServerName == "" {
+		tc.ServerName = c.Host
+	}
+	if tc.MinVersion == 0 {
+		tc.MinVersion = tls.VersionTLS12
+	}
+	return tc
 }
 
 // Stage is the step of the SMTP conversation where a delivery failed.

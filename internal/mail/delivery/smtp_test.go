@@ -3,6 +3,9 @@ package delivery
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -182,6 +185,18 @@ func TestProbe(t *testing.T) {
 				return &smtp.SMTPError{Code: 553, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "Sender address rejected: not owned by user"}
 			})
 		}, to: "it@exemple.fr", verdict: VerdictSenderRefused, sentence: "--mail-from", code: 553},
+		{name: "authentication required at MAIL FROM", setup: func(s *mailtest.Server, _ *SMTPConfig) {
+			s.SetMailErr(func(string) error {
+				return &smtp.SMTPError{Code: 530, EnhancedCode: smtp.EnhancedCode{5, 7, 0}, Message: "Authentication required"}
+			})
+		}, to: "it@exemple.fr", verdict: VerdictAuthRequired, sentence: "needs a user name and password: put the user in --smtp-url", code: 530},
+		{name: "authentication required, no user configured", server: []func(*mailtest.Server){mailtest.WithSTARTTLS, users},
+			to: "it@exemple.fr", verdict: VerdictAuthRequired, sentence: "SESAME_SMTP_PASSWORD or --smtp-password-file", code: 502},
+		{name: "no AUTH offered", setup: func(_ *mailtest.Server, cfg *SMTPConfig) { cfg.Username, cfg.Password = "sesame", "right" },
+			to: "it@exemple.fr", verdict: VerdictAuthNotOffered, sentence: "offers no authentication (no AUTH in its EHLO): remove the user from --smtp-url"},
+		{name: "no AUTH offered over STARTTLS", server: []func(*mailtest.Server){mailtest.WithSTARTTLS},
+			setup: func(_ *mailtest.Server, cfg *SMTPConfig) { cfg.Username, cfg.Password = "sesame", "right" },
+			to:    "it@exemple.fr", verdict: VerdictAuthNotOffered, sentence: "not the submission port (587)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -207,5 +222,78 @@ func TestProbe(t *testing.T) {
 			}
 			t.Logf("%s: %s", r.Verdict, r.Sentence)
 		})
+	}
+}
+
+// smtp:// against a port that speaks TLS at once (465) is told to use
+// smtps:// within seconds, not after the 15 s timeout, whether or not
+// the server's certificate is trusted.
+func TestProbeImplicitTLSPort(t *testing.T) {
+	c := mailtest.Composer(nil)
+	for _, trusted := range []bool{true, false} {
+		srv := mailtest.NewServer(t, mailtest.WithImplicitTLS)
+		cfg := SMTPConfig{Host: srv.Host(), Port: srv.Port(), TLS: TLSMandatory}
+		if trusted {
+			cfg.TLSConfig = mailtest.ClientTLS
+		}
+		m, err := c.Compose(outbox.Message{Kind: outbox.KindTest, To: "it@exemple.fr", Lang: "en"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		r := Probe(ctx, cfg, m)
+		cancel()
+		want := fmt.Sprintf("use smtps://%s:%d", srv.Host(), srv.Port())
+		if r.Verdict != VerdictImplicitTLSPort || !strings.Contains(r.Sentence, want) || !strings.Contains(r.Sentence, r.Answer) {
+			t.Errorf("trusted %v: Probe = %+v; want verdict %s and a sentence with %q", trusted, r, VerdictImplicitTLSPort, want)
+		}
+		if r.Duration > 5*time.Second {
+			t.Errorf("trusted %v: the verdict took %s, want at most 5s", trusted, r.Duration)
+		}
+		if count, _, _ := srv.Stats(); count != 0 {
+			t.Errorf("the server received %d messages", count)
+		}
+		t.Logf("%s (%s): %s", r.Verdict, r.Duration.Round(time.Millisecond), r.Sentence)
+	}
+	// The advice is right: the same server takes the message over smtps://.
+	srv := mailtest.NewServer(t, mailtest.WithImplicitTLS)
+	cfg := SMTPConfig{Host: srv.Host(), Port: srv.Port(), ImplicitTLS: true, TLS: TLSMandatory, TLSConfig: mailtest.ClientTLS}
+	m, err := c.Compose(outbox.Message{Kind: outbox.KindTest, To: "it@exemple.fr", Lang: "en"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := Probe(context.Background(), cfg, m); r.Verdict != VerdictAccepted {
+		t.Errorf("smtps:// on the implicit-TLS server: %+v", r)
+	}
+}
+
+// A port that answers a plain connection with TLS bytes (an alert) is
+// recognised at once.
+func TestProbeTLSBytes(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			// A TLS alert record: fatal, protocol_version.
+			conn.Write([]byte{0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 0x46})
+			conn.Close()
+		}
+	}()
+	host, port, _ := net.SplitHostPort(ln.Addr().String())
+	p, _ := strconv.Atoi(port)
+	m, err := mailtest.Composer(nil).Compose(outbox.Message{Kind: outbox.KindTest, To: "it@exemple.fr", Lang: "en"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := Probe(context.Background(), SMTPConfig{Host: host, Port: p, TLS: TLSNone}, m)
+	if r.Verdict != VerdictImplicitTLSPort || !strings.Contains(r.Sentence, "use smtps://") || r.Duration > time.Second {
+		t.Errorf("Probe = %+v", r)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/pem"
 	"errors"
 	"io"
 	"log"
@@ -52,6 +53,9 @@ type Server struct {
 	TLSConfig *tls.Config       // non-nil: offer STARTTLS
 	Users     map[string]string // non-nil: offer AUTH PLAIN and require it
 	Discard   bool              // count messages, keep no data (benchmarks)
+	// ImplicitTLS speaks TLS from the first byte (smtps://, port 465)
+	// with ServerTLS's certificate, as a submission server on 465 does.
+	ImplicitTLS bool
 
 	mu       sync.Mutex
 	srv      *smtp.Server
@@ -96,6 +100,9 @@ func (s *Server) Start(t testing.TB) {
 	}
 	if err != nil {
 		t.Fatalf("test smtp server: listen %s: %v", addr, err)
+	}
+	if s.ImplicitTLS {
+		l = tls.NewListener(l, ServerTLS)
 	}
 	srv := smtp.NewServer(s)
 	srv.Domain = "localhost"
@@ -294,6 +301,16 @@ var ServerTLS, ClientTLS = func() (*tls.Config, *tls.Config) {
 }()
 
 func WithSTARTTLS(s *Server) { s.TLSConfig = ServerTLS }
+
+// WithImplicitTLS makes the server speak TLS from the first byte, like
+// port 465: a client that waits for the SMTP greeting gets nothing.
+func WithImplicitTLS(s *Server) { s.ImplicitTLS = true }
+
+// CAPEM is the test certificate authority (the self-signed certificate
+// of ServerTLS) in PEM, as a school would receive its relay's private CA.
+func CAPEM() []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ServerTLS.Certificates[0].Certificate[0]})
+}
 
 // Clock is a settable clock shared by the worker and the composer.
 type Clock struct {
