@@ -63,6 +63,9 @@ type Deps struct {
 	// mail worker, so a full disk is logged at a bounded rate; nil means
 	// one of the handlers' own.
 	Writes *writefail.Reporter
+	// Metrics counts requests and outcomes for /metrics; nil counts
+	// nothing.
+	Metrics *Metrics
 }
 
 type handler struct {

@@ -30,6 +30,7 @@ func (h *handler) loginCheck(c *fiber.Ctx) error {
 	a, err := h.Accounts.Login(c.UserContext(), v[0], v[1])
 	switch {
 	case errors.Is(err, account.ErrInvalidCredentials):
+		h.Metrics.count(loginFailed)
 		f := views.LoginForm{Identifier: clean(v[0]), Error: "login.failed"}
 		if len(f.Identifier) > 64 {
 			f.Identifier = ""
@@ -40,6 +41,7 @@ func (h *handler) loginCheck(c *fiber.Ctx) error {
 	case err != nil:
 		return err
 	}
+	h.Metrics.count(loginOK)
 	// A new session id at every login, and the one the browser held
 	// before (if any) is ended: a planted id is never promoted.
 	_ = h.Accounts.Logout(c.Cookies(sessionCookie))

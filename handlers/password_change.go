@@ -27,6 +27,7 @@ func (h *handler) passwordChange(c *fiber.Ctx) error {
 	var pe *account.PolicyError
 	switch {
 	case err == nil:
+		h.Metrics.count(passwordChangedEspace)
 		c.ClearCookie(sessionCookie)
 		return c.Redirect("/?msg=changed", fiber.StatusSeeOther)
 	case errors.Is(err, account.ErrWrongPassword):

@@ -20,6 +20,7 @@ func (h *handler) recoveryPassword(c *fiber.Ctx) error {
 	id, pw, confirm := v[0], v[1], v[2]
 	f, err := h.Recovery.SetPassword(c.UserContext(), c.Cookies(recoveryCookie), id, pw, confirm)
 	if err == nil {
+		h.Metrics.count(passwordChangedRecovery)
 		return h.recoveryNext(c, "")
 	}
 	var pe *account.PolicyError

@@ -39,6 +39,7 @@ func (h *handler) recoveryStart(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	h.Metrics.count(recoveryStarted)
 	h.setRecoveryCookie(c, tok)
 	c.Request().Header.SetCookie(recoveryCookie, tok)
 	return h.recoveryNext(c, "sent")

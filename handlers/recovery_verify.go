@@ -20,11 +20,13 @@ func (h *handler) recoveryVerify(c *fiber.Ctx) error {
 	}
 	f, err := h.Recovery.Verify(c.UserContext(), c.Cookies(recoveryCookie), code)
 	if err == nil {
+		h.Metrics.count(codeOK)
 		return h.recoveryNext(c, "")
 	}
 	var wrong *recovery.WrongCode
 	switch {
 	case errors.As(err, &wrong):
+		h.Metrics.count(codeWrong)
 		return h.recoveryFailed(c, err, f, func(v *views.RecoveryView) {
 			v.Error, v.ErrorData = "recovery.code.wrong", map[string]any{"Count": wrong.Left, "PluralCount": wrong.Left}
 		})

@@ -49,6 +49,11 @@ func New(d Deps) *fiber.App {
 		// log field kept beyond the request would change under our feet.
 		Immutable: true,
 	})
+	if h.Metrics != nil {
+		// First, so it counts what a panic or an error turns into.
+		app.Use(h.Metrics.middleware)
+		h.Metrics.limiters(h.Limits)
+	}
 	app.Use(recover.New())
 	app.Use(helmet.New(helmet.Config{
 		ContentSecurityPolicy: "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
@@ -71,11 +76,14 @@ func New(d Deps) *fiber.App {
 			return c.Next()
 		})
 	}
+	h.Metrics.routes(app, false)
 	app.Get("/healthz", h.healthz)
 	app.Get("/readyz", h.readyz)
 	app.Get("/static/:version/:name", h.static)
 
+	h.Metrics.routes(app, true)
 	app.Use(h.withIP, h.language, formsOnly, h.csrf)
+	h.Metrics.routes(app, false)
 	app.Get("/", h.loginShow)
 	app.Post("/login", h.loginCheck)
 	app.Post("/logout", h.logout)
@@ -106,6 +114,7 @@ func New(d Deps) *fiber.App {
 		app.Get("/dev/mailbox", h.mailboxShow)
 	}
 
+	h.Metrics.routes(app, true)
 	app.Use(h.notFound)
 	return app
 }

@@ -33,7 +33,8 @@ type serveOptions struct {
 	Demo                               bool
 	PasswordMin, PasswordMax           int
 	HashConcurrency                    int
-	LogLevel                           string
+	LogLevel, LogFormat                string
+	MetricsAddr                        string
 	CodeTTL                            time.Duration
 	SMTPURL, SMTPTLS, SMTPPasswordFile string
 	SMTPCA                             string
@@ -81,6 +82,8 @@ func serveFlags(out io.Writer) (*flagSetWith, *serveOptions) {
 	fs.IntVar(&o.PasswordMax, "password-max", policy.DefaultMaxLen, "maximum password length in characters")
 	fs.IntVar(&o.HashConcurrency, "hash-concurrency", 0, "how many password hashes may run at once (each takes ~19 MiB); 0 means one per CPU")
 	fs.StringVar(&o.LogLevel, "log-level", "info", "how much to log: debug, info, warn or error")
+	fs.StringVar(&o.LogFormat, "log-format", "text", "how log lines are written to stderr: text (key=value, for people and journald) or json (one object a line, for a log collector)")
+	fs.StringVar(&o.MetricsAddr, "metrics-addr", "", "serve Prometheus metrics at /metrics on this address, on its own port, e.g. 127.0.0.1:9464 (off by default; never on --addr)")
 	fs.StringVar(&o.SMTPURL, "smtp-url", "", "the school's SMTP server: smtp://user@host:587 (STARTTLS) or smtps://user@host:465 (TLS); without it, e-mails wait in the outbox")
 	fs.StringVar(&o.SMTPTLS, "smtp-tls", "mandatory", "mandatory (never send in clear), opportunistic, or none (plain SMTP, only for a trusted relay on the same network)")
 	fs.StringVar(&o.SMTPPasswordFile, "smtp-password-file", "", "a file holding the SMTP password (or set SESAME_SMTP_PASSWORD), so it never appears in the command line")
@@ -126,6 +129,10 @@ type serveConfig struct {
 	Services serviceConfig
 	// LogLevel is the least severe level logged.
 	LogLevel slog.Level
+	// LogJSON writes log lines as JSON objects rather than key=value.
+	LogJSON bool
+	// MetricsAddr is where /metrics is served; empty: nowhere.
+	MetricsAddr string
 	// SMTP is the school's server with its password; nil when
 	// --smtp-url is not given.
 	SMTP *delivery.SMTPConfig
@@ -409,6 +416,17 @@ func parseNetwork(o *serveOptions, c *serveConfig) error {
 		}
 	}
 	c.Pprof = o.Pprof
+	switch o.MetricsAddr {
+	case "", "off":
+	default:
+		if err := checkAddr(o.MetricsAddr); err != nil {
+			return optionError("metrics-addr", o.MetricsAddr, "expected HOST:PORT, e.g. 127.0.0.1:9464")
+		}
+		if _, port, _ := net.SplitHostPort(o.MetricsAddr); o.MetricsAddr == o.Addr && port != "0" {
+			return optionError("metrics-addr", o.MetricsAddr, "must be another port than --addr: the parents' port never shows the metrics")
+		}
+		c.MetricsAddr = o.MetricsAddr
+	}
 	if o.RateLimits != "on" && o.RateLimits != "off" {
 		return optionError("rate-limits", o.RateLimits, "must be on or off")
 	}
@@ -473,6 +491,12 @@ func parseLegal(o *serveOptions, c *serveConfig) error {
 func parseLogLevel(o *serveOptions, c *serveConfig) error {
 	if err := c.LogLevel.UnmarshalText([]byte(o.LogLevel)); err != nil {
 		return optionError("log-level", o.LogLevel, "must be debug, info, warn or error")
+	}
+	switch o.LogFormat {
+	case "text", "json":
+		c.LogJSON = o.LogFormat == "json"
+	default:
+		return optionError("log-format", o.LogFormat, "must be text or json")
 	}
 	return nil
 }

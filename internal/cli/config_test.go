@@ -248,3 +248,35 @@ func TestTrustedNetworkAndLegalDir(t *testing.T) {
 		t.Errorf("legal text = %q", got)
 	}
 }
+
+// Issue 12: --log-format and --metrics-addr (and their SESAME_*
+// variables) are read once; metrics are off unless asked for, and a bad
+// value names the option.
+func TestLogFormatAndMetricsAddr(t *testing.T) {
+	c, err := configFrom(t, "--data", "x.db")
+	if err != nil || c.LogJSON || c.MetricsAddr != "" {
+		t.Fatalf("defaults: json %v metrics %q, %v", c.LogJSON, c.MetricsAddr, err)
+	}
+	t.Setenv("SESAME_LOG_FORMAT", "json")
+	t.Setenv("SESAME_METRICS_ADDR", "127.0.0.1:9464")
+	c, err = configFrom(t, "--data", "x.db")
+	if err != nil || !c.LogJSON || c.MetricsAddr != "127.0.0.1:9464" {
+		t.Fatalf("from the environment: json %v metrics %q, %v", c.LogJSON, c.MetricsAddr, err)
+	}
+	if c, err = configFrom(t, "--data", "x.db", "--metrics-addr", "off"); err != nil || c.MetricsAddr != "" {
+		t.Fatalf("--metrics-addr off: %q, %v", c.MetricsAddr, err)
+	}
+	for args, want := range map[string]string{
+		"--log-format=yaml":    `invalid --log-format "yaml": must be text or json`,
+		"--metrics-addr=9464":  `invalid --metrics-addr "9464": expected HOST:PORT`,
+		"--metrics-addr=:8080": `invalid --metrics-addr ":8080": must be another port than --addr`,
+	} {
+		if _, err := configFrom(t, "--data", "x.db", args); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v; want %q", args, err, want)
+		}
+	}
+	t.Setenv("SESAME_LOG_FORMAT", "xml")
+	if _, err := configFrom(t, "--data", "x.db"); err == nil || !strings.Contains(err.Error(), `invalid SESAME_LOG_FORMAT "xml"`) {
+		t.Errorf("bad SESAME_LOG_FORMAT: %v", err)
+	}
+}

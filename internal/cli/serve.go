@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/VictoriaMetrics/metrics"
 	"golang.org/x/sync/errgroup"
 
 	"sesame/handlers"
@@ -89,7 +90,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	if c == nil {
 		return code
 	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: c.LogLevel}))
+	log := newLogger(c, stderr)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := serve(ctx, c, log); err != nil {
@@ -97,6 +98,17 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// newLogger writes to stderr, where systemd's journal, the Windows
+// service wrapper or a container runtime collects it: key=value lines,
+// or one JSON object a line with --log-format json.
+func newLogger(c *serveConfig, stderr io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: c.LogLevel}
+	if c.LogJSON {
+		return slog.New(slog.NewJSONHandler(stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(stderr, opts))
 }
 
 // serve runs the portal on c until ctx is done, then stops it; the data
@@ -143,7 +155,21 @@ func serveStore(ctx context.Context, c *serveConfig, st *store.Store, log *slog.
 	worker := &delivery.Worker{Queue: st, Composer: c.composer(), Transport: transport, Log: log, RetryBase: c.MailRetry, Writes: writes}
 	s.accounts.Mail, s.recovery.Mail = worker, worker
 	deps := handlerDeps(c, s, mailbox, log)
-	deps.Writes, deps.Ready = writes, readiness(worker, writes)
+	deps.Writes, deps.Ready = writes, readiness(worker, writes, st)
+	var set *metrics.Set
+	var metricsLn net.Listener
+	if c.MetricsAddr != "" {
+		// Listened on before anything starts, so a taken port stops the
+		// start-up with its reason rather than leave monitoring blind.
+		var err error
+		if metricsLn, err = net.Listen("tcp", c.MetricsAddr); err != nil {
+			return fmt.Errorf("cannot listen on --metrics-addr %s: %w", c.MetricsAddr, err)
+		}
+		defer metricsLn.Close()
+		set = metrics.NewSet()
+		deps.Metrics = handlers.NewMetrics(set)
+		registerMetrics(set, worker, st)
+	}
 	app := handlers.New(deps)
 
 	ln, err := net.Listen("tcp", c.Addr)
@@ -187,7 +213,12 @@ func serveStore(ctx context.Context, c *serveConfig, st *store.Store, log *slog.
 	if c.Pprof != "" {
 		g.Go(func() error { servePprof(gctx, c.Pprof, log); return nil })
 	}
-	log.Info("Sésame is ready", "addr", ln.Addr().String(), "base_url", c.BaseURL.String(), "data", c.Data, "demo", c.Demo)
+	metricsAt := ""
+	if metricsLn != nil {
+		metricsAt = metricsLn.Addr().String()
+		g.Go(func() error { serveMetrics(gctx, metricsLn, set, log); return nil })
+	}
+	log.Info("Sésame is ready", "addr", ln.Addr().String(), "metrics_addr", metricsAt, "base_url", c.BaseURL.String(), "data", c.Data, "demo", c.Demo)
 	if c.Demo {
 		log.Info("demo parent", "identifier", demoIdentifier, "note", "password in README")
 	}
@@ -203,10 +234,15 @@ const readyWindow = 15 * time.Second
 // readiness is /readyz's question: not ready while the mail worker is
 // paused or the data file refused a write lately. It never writes (a
 // probe must not fill a disk) and says why without a path or a secret.
-func readiness(w *delivery.Worker, writes *writefail.Reporter) func() error {
+func readiness(w *delivery.Worker, writes *writefail.Reporter, st outboxCounter) func() error {
 	return func() error {
 		if err := w.Ready(); err != nil {
 			return err
+		}
+		// One read transaction over the pending messages only.
+		if n, err := st.CountOutbox(time.Now()); err == nil && n.OverdueCodes > 0 {
+			return fmt.Errorf("%d security-code e-mails waited longer than their code is valid (%d e-mails pending; see `sesame mail queue`)",
+				n.OverdueCodes, n.Pending)
 		}
 		if err := writes.Recent(readyWindow); err != nil {
 			why := "write refused"

@@ -10,6 +10,7 @@ package ratelimit
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 
 	lru "github.com/hashicorp/golang-lru/v2"
@@ -22,6 +23,8 @@ type Limiter struct {
 	cache *lru.Cache[string, *rate.Limiter]
 	every time.Duration
 	burst int
+	// refused counts the actions refused since start, for /metrics.
+	refused atomic.Uint64
 }
 
 // New returns a limiter remembering at most capacity keys.
@@ -46,6 +49,7 @@ func (l *Limiter) Allow(key string, now time.Time) (bool, time.Duration) {
 	r := b.ReserveN(now, 1)
 	if d := r.DelayFrom(now); d > 0 {
 		r.CancelAt(now)
+		l.refused.Add(1)
 		return false, d
 	}
 	return true, 0
@@ -53,6 +57,10 @@ func (l *Limiter) Allow(key string, now time.Time) (bool, time.Duration) {
 
 // Len returns how many keys are remembered.
 func (l *Limiter) Len() int { return l.cache.Len() }
+
+// Refused returns how many actions this limiter has refused since it
+// was made; it never blocks.
+func (l *Limiter) Refused() uint64 { return l.refused.Load() }
 
 // Set is the limiters of one action, checked together: every key must
 // have a token, or the action waits.

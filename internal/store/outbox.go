@@ -153,3 +153,37 @@ func (s *Store) SweepOutbox(cutoff time.Time) (int, error) {
 	}
 	return n, corrupt
 }
+
+// OutboxCounts is what /metrics and /readyz need of the outbox.
+type OutboxCounts struct {
+	// Pending are the messages not yet sent nor given up.
+	Pending int
+	// OverdueCodes are pending security-code e-mails whose code has
+	// expired: they were stuck longer than the code is valid.
+	OverdueCodes int
+}
+
+// CountOutbox counts the pending messages in one read transaction,
+// walking the index of pending messages only (sent ones stay listed for
+// a month and are not read). It never writes.
+func (s *Store) CountOutbox(now time.Time) (OutboxCounts, error) {
+	var n OutboxCounts
+	err := s.view(func(tx *bolt.Tx) error {
+		msgs := tx.Bucket(bOutbox)
+		c := tx.Bucket(bPending).Cursor()
+		for k, _ := c.First(); k != nil; k, _ = c.Next() {
+			var m outbox.Message
+			if ok, err := get(msgs, k, &m); err != nil {
+				return err
+			} else if !ok || m.Status != outbox.StatusPending {
+				continue
+			}
+			n.Pending++
+			if m.Kind == outbox.KindRecoveryCode && !m.ExpiresAt.IsZero() && now.After(m.ExpiresAt) {
+				n.OverdueCodes++
+			}
+		}
+		return nil
+	})
+	return n, err
+}

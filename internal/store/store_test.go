@@ -413,3 +413,31 @@ func TestOlderFilesMigrate(t *testing.T) {
 		})
 	}
 }
+
+// Issue 12: the outbox's counts for /metrics and /readyz come from the
+// pending index; a code e-mail past its code's expiry is overdue.
+func TestCountOutbox(t *testing.T) {
+	s, _ := open(t)
+	for _, m := range []*outbox.Message{
+		{Kind: outbox.KindRecoveryCode, To: "a@exemple.fr", Created: t0, ExpiresAt: t0.Add(15 * time.Minute)},
+		{Kind: outbox.KindPasswordChanged, To: "b@exemple.fr", Created: t0, ExpiresAt: t0.Add(time.Minute)},
+		{Kind: outbox.KindRecoveryCode, To: "c@exemple.fr", Created: t0, ExpiresAt: t0.Add(time.Hour)},
+	} {
+		if err := s.Enqueue(m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	due, _ := s.Due(t0, 10)
+	due[2].Status = outbox.StatusSent
+	if err := s.Save(due[2]); err != nil {
+		t.Fatal(err)
+	}
+	for at, want := range map[time.Time]OutboxCounts{
+		t0:                       {Pending: 2},
+		t0.Add(20 * time.Minute): {Pending: 2, OverdueCodes: 1},
+	} {
+		if got, err := s.CountOutbox(at); err != nil || got != want {
+			t.Errorf("CountOutbox(%v) = %+v, %v; want %+v", at, got, err, want)
+		}
+	}
+}

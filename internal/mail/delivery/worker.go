@@ -106,7 +106,31 @@ type Worker struct {
 
 	paused   atomic.Bool
 	nUnsaved atomic.Int64
+	// sent, failed and deferred count outcomes since start, for
+	// /metrics; codesExpired the code e-mails given up undelivered.
+	sent, failed, deferred, codesExpired atomic.Uint64
+	// lastSent and lastCodeExpired are Unix nanoseconds, 0 for never.
+	lastSent, lastCodeExpired atomic.Int64
 }
+
+// Stats are a worker's counts since it started.
+type Stats struct {
+	// Sent were accepted by the mail server; Failed were given up
+	// (refused for good, or expired); Deferred are retries scheduled.
+	Sent, Failed, Deferred uint64
+	// CodesExpired are security-code e-mails given up because the code
+	// expired before the server took them.
+	CodesExpired uint64
+}
+
+// Stats returns the worker's counts; it never blocks.
+func (w *Worker) Stats() Stats {
+	return Stats{Sent: w.sent.Load(), Failed: w.failed.Load(), Deferred: w.deferred.Load(), CodesExpired: w.codesExpired.Load()}
+}
+
+// ErrCodesExpired is Ready's answer when security codes expire before
+// their e-mail leaves.
+var ErrCodesExpired = errors.New("security-code e-mails are not delivered before the codes expire")
 
 func (w *Worker) init() {
 	w.initOnce.Do(func() {
@@ -132,6 +156,13 @@ var ErrPaused = errors.New("the mail outbox is paused: the data file cannot reco
 func (w *Worker) Ready() error {
 	if w.Paused() {
 		return fmt.Errorf("%w (%d waiting)", ErrPaused, w.Unrecorded())
+	}
+	// A code e-mail given up as expired, and nothing sent since: the
+	// server refuses or cannot be reached, or no SMTP server is set, and
+	// parents cannot recover their password.
+	if exp := w.lastCodeExpired.Load(); exp != 0 && exp > w.lastSent.Load() {
+		return fmt.Errorf("%w (the last one at %s; see `sesame mail queue`)", ErrCodesExpired,
+			time.Unix(0, exp).UTC().Format(time.RFC3339))
 	}
 	return nil
 }
@@ -257,6 +288,10 @@ func (w *Worker) runOnce(ctx context.Context) (processed, sent int, more bool, e
 		if expired(m, now) {
 			w.fail(&m, expiredReason(m))
 			save(m)
+			if m.Kind == outbox.KindRecoveryCode {
+				w.codesExpired.Add(1)
+				w.lastCodeExpired.Store(w.now().UnixNano())
+			}
 			continue
 		}
 		if w.Transport == nil {
@@ -309,6 +344,7 @@ func (w *Worker) runOnce(ctx context.Context) (processed, sent int, more bool, e
 		save(*m)
 		saved[i] = true
 		sent++
+		w.noteSent()
 	}
 	var results []error
 	if es, ok := w.Transport.(eachSender); ok {
@@ -326,6 +362,7 @@ func (w *Worker) runOnce(ctx context.Context) (processed, sent int, more bool, e
 			m.LastError = ""
 			save(*m)
 			sent++
+			w.noteSent()
 		}
 	}
 	configWarned := false
@@ -368,6 +405,7 @@ func (w *Worker) runOnce(ctx context.Context) (processed, sent int, more bool, e
 		m.NextAttempt = now.Add(w.backoff(m.Attempts))
 		save(*m)
 		deferred++
+		w.deferred.Add(1)
 		w.logger().Warn("mail delivery deferred", w.attrs(*m, "err", answer, "next_attempt", m.NextAttempt)...)
 	}
 	switch {
@@ -385,6 +423,15 @@ func (w *Worker) runOnce(ctx context.Context) (processed, sent int, more bool, e
 		w.catchUp = false
 	}
 	return processed, sent, more, nil
+}
+
+// noteSent records that a message was sent. It runs under mu, like
+// every writer of lastCodeExpired.
+func (w *Worker) noteSent() {
+	w.sent.Add(1)
+	// After any expiry noted at the same clock reading: a send is news
+	// that delivery works again.
+	w.lastSent.Store(max(w.now().UnixNano(), w.lastCodeExpired.Load()+1))
 }
 
 // keep holds a change the data file refused, replacing an earlier one
@@ -447,6 +494,7 @@ func (w *Worker) lastFlush() {
 
 // fail closes a message for good; the code goes with it.
 func (w *Worker) fail(m *outbox.Message, reason string) {
+	w.failed.Add(1)
 	m.Status = outbox.StatusFailed
 	m.Code = ""
 	m.LastError = reason

@@ -3,6 +3,7 @@ package delivery
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"regexp"
@@ -561,5 +562,38 @@ func TestNewPending(t *testing.T) {
 			got.Attempts != 0 || got.LastError != "" || !got.ExpiresAt.Equal(tt.wantExpires) {
 			t.Errorf("NewPending(%+v) = %+v; want pending, due now, expiring %v", tt.in, got, tt.wantExpires)
 		}
+	}
+}
+
+// Issue 12: a security-code e-mail given up because its code expired
+// makes the worker not ready (parents cannot recover) until a message
+// leaves again; the counts say what happened.
+func TestReadyAfterCodesExpire(t *testing.T) {
+	srv := mailtest.NewServer(t)
+	clock := mailtest.NewClock()
+	q := newQueue(mailtest.CodeMessage("m1", clock.Now(), "fr"))
+	clock.Advance(31 * time.Minute)
+	w := newWorker(q, NewSender(config(srv)), clock)
+	if err := w.Ready(); err != nil {
+		t.Fatalf("ready before anything: %v", err)
+	}
+	if _, err := w.RunOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Ready(); !errors.Is(err, ErrCodesExpired) {
+		t.Fatalf("Ready after a code expired undelivered = %v", err)
+	}
+	if s := w.Stats(); s != (Stats{Failed: 1, CodesExpired: 1}) {
+		t.Fatalf("stats = %+v", s)
+	}
+	q.add(mailtest.CodeMessage("m2", clock.Now(), "fr"))
+	if sent, err := w.RunOnce(context.Background()); err != nil || sent != 1 {
+		t.Fatalf("RunOnce = %d, %v", sent, err)
+	}
+	if err := w.Ready(); err != nil {
+		t.Fatalf("Ready once a message left again = %v", err)
+	}
+	if s := w.Stats(); s != (Stats{Sent: 1, Failed: 1, CodesExpired: 1}) {
+		t.Fatalf("stats = %+v", s)
 	}
 }
