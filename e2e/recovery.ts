@@ -57,9 +57,22 @@ export function card(page: Page): Locator {
   return page.getByTestId('recovery-card');
 }
 
-/** Waits until the card shows step n (4: the confirmation). */
+/**
+ * Waits until htmx has finished the swap in progress, settle included.
+ * Until then the new card's hx- attributes are not processed, so a field
+ * filled at once fires no request: a parent cannot type within htmx's
+ * 20 ms settle, but a loaded test machine can (the live checklist then
+ * stayed on the previous password's verdict). Without JavaScript there is
+ * nothing to wait for.
+ */
+export async function settled(page: Page) {
+  await page.waitForFunction(() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added'));
+}
+
+/** Waits until the card shows step n (4: the confirmation), settled. */
 export async function expectStep(page: Page, n: 1 | 2 | 3 | 4) {
   await expect(card(page)).toHaveAttribute('data-step', String(n));
+  await settled(page);
   if (n <= 3) {
     // The list of the three steps marks the current one.
     const current = page.getByTestId('steps').locator('li[aria-current="step"]');
