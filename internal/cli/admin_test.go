@@ -1,34 +1,14 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
-
-// syncBuffer is a log sink the server's goroutines and the test share.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // Where the admin socket cannot listen (here: a path longer than a Unix
 // socket address holds; on Windows, a version without AF_UNIX), serve
@@ -39,7 +19,7 @@ func TestServeWithoutAdminSocket(t *testing.T) {
 		t.Fatal(err)
 	}
 	data := filepath.Join(dir, "s.db")
-	c, code := readServeConfig([]string{"--addr", "127.0.0.1:0", "--data", data}, os.Stderr)
+	c, code := readServeConfig([]string{"--addr", "127.0.0.1:0", "--data", data}, os.Stdout, os.Stderr)
 	if c == nil {
 		t.Fatalf("config: %d", code)
 	}
