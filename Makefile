@@ -106,7 +106,7 @@ build:
 
 ## release: for each target, dist/sesame-VERSION-OS-ARCH.tar.gz (.zip for
 ## Windows) holding the static binary, README.md, the licence if any and
-## packaging/ (service files) if any; then dist/SHA256SUMS.
+## packaging/ (service files, without its Go tests) if any; then dist/SHA256SUMS.
 release:
 	@echo "==> release $(VERSION)"
 	rm -rf dist
@@ -121,7 +121,7 @@ release:
 		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch GOARM=$$arm $(GO) build -trimpath -ldflags="$(LDFLAGS)" -o $$stage/$$exe .; \
 		cp README.md $$stage/; \
 		for f in LICENSE LICENSE.md LICENSE.txt COPYING; do if [ -f $$f ]; then cp $$f $$stage/; fi; done; \
-		if [ -d packaging ]; then cp -R packaging $$stage/; fi; \
+		if [ -d packaging ]; then cp -R packaging $$stage/; find $$stage/packaging -name '*.go' -delete; fi; \
 		dist/.stage/pack dist/$$name.$$ext $$stage; \
 	done
 	@# The stamp reached the binary (a wrong -X path is silently ignored).
