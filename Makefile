@@ -6,7 +6,9 @@
 #                go vet, templ freshness, go test -race, build, Playwright suite
 #   make e2e     only the browser tests (builds bin/sesame and bin/smtpsink first);
 #                e.g. make e2e PLAYWRIGHT_ARGS='--project=phone -g login'
-#   make build   the release binary bin/sesame (static, stripped)
+#   make build   the release binary bin/sesame (static, stripped, version stamped)
+#   make release the archives of every platform and SHA256SUMS in dist/
+#                (VERSION=v1.2.0 to name it; else git describe)
 #
 # Every recipe runs in bash with -e -u -o pipefail: the first failing
 # command fails the target.
@@ -24,7 +26,17 @@ PLAYWRIGHT_ARGS ?=
 # Playwright must never download a browser: it drives Debian's /usr/bin/chromium.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: test deps check fmt-check vet templ-check go-test build-dev e2e e2e-run build demo clean
+.PHONY: test deps check fmt-check vet templ-check cross go-test build-dev e2e e2e-run build release demo clean
+
+# The platforms a release ships; `make test` builds every one (cross), so
+# none can silently break. OS/ARCH[/GOARM].
+TARGETS := linux/amd64 linux/arm64 linux/arm/7 windows/amd64 windows/arm64 darwin/arm64 freebsd/amd64
+
+# What `sesame version` prints, stamped at link time.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT  ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+DATE    ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+LDFLAGS := -s -w -X sesame/internal/cli.version=$(VERSION) -X sesame/internal/cli.commit=$(COMMIT) -X sesame/internal/cli.date=$(DATE)
 
 ## test: the one command — dependencies, every check, Go tests, browser tests
 test: deps check go-test e2e-run
@@ -33,7 +45,7 @@ test: deps check go-test e2e-run
 deps:
 	bash scripts/install-deps.sh
 
-check: fmt-check vet templ-check
+check: fmt-check vet templ-check cross
 
 ## fmt-check: every .go file is gofmt'ed
 fmt-check:
@@ -51,6 +63,23 @@ vet:
 templ-check:
 	@echo "==> templ generate (freshness)"
 	bash scripts/check-templ.sh
+
+## cross: every release target builds (CGO_ENABLED=0, build only), and
+## go vet passes as Windows and macOS see the code, tests included.
+## integration/ is left out of those two vets: it is a Linux harness
+## (SIGKILL, setuid children, chattr, tmpfs) that never runs there.
+cross:
+	@echo "==> cross-build $(TARGETS)"
+	@for t in $(TARGETS); do \
+		IFS=/ read -r os arch arm <<<"$$t"; \
+		echo "    $$t"; \
+		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch GOARM=$$arm $(GO) build ./... || { echo "cross: $$t does not build"; exit 1; }; \
+	done
+	@for os in windows darwin; do \
+		echo "==> GOOS=$$os go vet"; \
+		pkgs=$$(GOOS=$$os GOARCH=arm64 $(GO) list ./... | grep -v '^sesame/integration$$'); \
+		CGO_ENABLED=0 GOOS=$$os GOARCH=arm64 $(GO) vet $$pkgs; \
+	done
 
 ## go-test: Go tests with the race detector
 go-test:
@@ -70,9 +99,37 @@ e2e-run: build-dev
 ## e2e: only the browser tests (installs npm packages/Chromium if missing, builds first)
 e2e: deps e2e-run
 
-## build: the release binary
+## build: the release binary of this machine, version stamped
 build:
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags="-s -w" -o bin/sesame .
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags="$(LDFLAGS)" -o bin/sesame .
+	bin/sesame version
+
+## release: for each target, dist/sesame-VERSION-OS-ARCH.tar.gz (.zip for
+## Windows) holding the static binary, README.md, the licence if any and
+## packaging/ (service files, without its Go tests) if any; then dist/SHA256SUMS.
+release:
+	@echo "==> release $(VERSION)"
+	rm -rf dist
+	mkdir -p dist/.stage
+	$(GO) build -o dist/.stage/pack ./tools/pack
+	@for t in $(TARGETS); do \
+		IFS=/ read -r os arch arm <<<"$$t"; \
+		name=sesame-$(VERSION)-$$os-$$arch; stage=dist/.stage/$$name; exe=sesame; ext=tar.gz; \
+		if [ $$os = windows ]; then exe=sesame.exe; ext=zip; fi; \
+		echo "    $$name.$$ext"; \
+		mkdir -p $$stage; \
+		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch GOARM=$$arm $(GO) build -trimpath -ldflags="$(LDFLAGS)" -o $$stage/$$exe .; \
+		cp README.md $$stage/; \
+		for f in LICENSE LICENSE.md LICENSE.txt COPYING; do if [ -f $$f ]; then cp $$f $$stage/; fi; done; \
+		if [ -d packaging ]; then cp -R packaging $$stage/; find $$stage/packaging -name '*.go' -delete; fi; \
+		dist/.stage/pack dist/$$name.$$ext $$stage; \
+	done
+	@# The stamp reached the binary (a wrong -X path is silently ignored).
+	if [ "$$(uname -sm)" = "Linux x86_64" ]; then \
+		dist/.stage/sesame-$(VERSION)-linux-amd64/sesame version | tee /dev/stderr | grep -qxF 'sesame $(VERSION)'; fi
+	rm -rf dist/.stage
+	cd dist && sha256sum *.tar.gz *.zip > SHA256SUMS
+	@ls -l dist
 
 ## demo: the demo portal (demo parent: dupont.marie / Cartable-Vert-2026)
 demo:

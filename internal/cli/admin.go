@@ -73,7 +73,7 @@ func listenAdmin(data string, s *services) (*adminServer, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := os.Chmod(path, 0o600); err != nil {
+	if err := restrictSocket(path); err != nil {
 		ln.Close()
 		return nil, err
 	}
@@ -132,6 +132,15 @@ func (a *adminServer) exec(req adminRequest, out *bytes.Buffer) (code int) {
 		}
 	}()
 	return execAdmin(a.s, req, out)
+}
+
+// noAdminSocket tells what to do when the server holds the file but its
+// admin socket does not answer: it could not listen (an old Windows, a
+// path too long for a socket), and it said so in its log at start.
+func noAdminSocket(data string) string {
+	return fmt.Sprintf("No admin socket answered at %s: the server has none (its log said why at start).\n"+
+		"Stop the service, run this command again (it then works on the data file directly), and start the service.\n",
+		socketPath(data))
 }
 
 var errAdminClosing = errors.New("admin socket closing")
@@ -275,7 +284,7 @@ func runAdmin(data, config string, req adminRequest, stdout, stderr io.Writer) i
 	}
 	st, err := store.Open(data, time.Second)
 	if errors.Is(err, store.ErrLocked) {
-		fmt.Fprintf(stderr, "sesame: %v\n(no admin socket answered at %s)\n", err, socketPath(data))
+		fmt.Fprintf(stderr, "sesame: %v\n%s", err, noAdminSocket(data))
 		return 1
 	}
 	if isPermission(err) {

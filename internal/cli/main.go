@@ -35,6 +35,7 @@ Usage:
                                 (now if the server is stopped, else at its next start)
   sesame restore BACKUP         put a backup in place of the data file (server stopped);
                                 mails the current file already sent are not sent again
+  sesame version                the version, commit, build date and Go version
   sesame help                   this text
 
 Every option can also be set with an environment variable: --base-url is
@@ -65,6 +66,8 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runCompact(args[1:], stdout, stderr)
 	case "restore":
 		return runRestore(args[1:], stdout, stderr)
+	case "version", "--version", "-version":
+		return runVersion(args[1:], stdout, stderr)
 	case "help", "-h", "--help", "-help":
 		fmt.Fprint(stdout, mainUsage)
 		return 0

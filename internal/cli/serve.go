@@ -179,14 +179,16 @@ func serveStore(ctx context.Context, c *serveConfig, st *store.Store, log *slog.
 	if c.TLS != nil {
 		ln = tls.NewListener(ln, c.TLS)
 	}
-	admin, err := listenAdmin(c.Data, s)
-	if err != nil {
-		ln.Close()
-		return fmt.Errorf("admin socket: %w", err)
-	}
 	// The admin socket answers until everything else has stopped, and
-	// waits for the commands it is running before the file closes.
-	defer admin.Close()
+	// waits for the commands it is running before the file closes. A
+	// portal without one still serves parents: the admin commands then
+	// need the service stopped, and say so.
+	if admin, err := listenAdmin(c.Data, s); err != nil {
+		log.Warn("no admin socket: admin commands (accounts, backup, mail queue…) need the service stopped while they run",
+			"socket", socketPath(c.Data), "err", err)
+	} else {
+		defer admin.Close()
+	}
 
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {

@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command bench measures Sésame the way issue 7 asks: it builds the
 // release binary, starts it on loopback with a temporary data file and an
 // in-process SMTP sink, imports 1,000 accounts, then loads it — recovery
@@ -17,6 +19,8 @@
 // and page faults. Everything stays on 127.0.0.1; the run is bounded
 // (-timeout) and stops the server it started, also on Ctrl-C. A section
 // of docs/PERFORMANCE.md between the "keep" markers is carried over.
+//
+// It runs on Linux only: it reads /proc and runs perf.
 package main
 
 import (
