@@ -29,13 +29,17 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 .PHONY: test deps check fmt-check vet templ-check cross go-test build-dev e2e e2e-run build release demo clean
 
 # The platforms a release ships; `make test` builds every one (cross), so
-# none can silently break. OS/ARCH[/GOARM].
+# none can silently break. OS/ARCH[/GOARM]; `make release TARGETS=linux/amd64`
+# builds only those (the install test builds one).
 TARGETS := linux/amd64 linux/arm64 linux/arm/7 windows/amd64 windows/arm64 darwin/arm64 freebsd/amd64
 
 # What `sesame version` prints, stamped at link time.
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT  ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
 DATE    ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+# Where `make release` writes the archives (emptied first).
+DIST ?= dist
+
 LDFLAGS := -s -w -X sesame/internal/cli.version=$(VERSION) -X sesame/internal/cli.commit=$(COMMIT) -X sesame/internal/cli.date=$(DATE)
 
 ## test: the one command — dependencies, every check, Go tests, browser tests
@@ -108,13 +112,14 @@ build:
 ## Windows) holding the static binary, README.md, the licence if any and
 ## packaging/ (service files, without its Go tests) if any; then dist/SHA256SUMS.
 release:
-	@echo "==> release $(VERSION)"
-	rm -rf dist
-	mkdir -p dist/.stage
-	$(GO) build -o dist/.stage/pack ./tools/pack
+	@echo "==> release $(VERSION) to $(DIST)"
+	@test -n "$(DIST)" || { echo "release: DIST is empty"; exit 1; }
+	rm -rf $(DIST)
+	mkdir -p $(DIST)/.stage
+	$(GO) build -o $(DIST)/.stage/pack ./tools/pack
 	@for t in $(TARGETS); do \
 		IFS=/ read -r os arch arm <<<"$$t"; \
-		name=sesame-$(VERSION)-$$os-$$arch; stage=dist/.stage/$$name; exe=sesame; ext=tar.gz; \
+		name=sesame-$(VERSION)-$$os-$$arch; stage=$(DIST)/.stage/$$name; exe=sesame; ext=tar.gz; \
 		if [ $$os = windows ]; then exe=sesame.exe; ext=zip; fi; \
 		echo "    $$name.$$ext"; \
 		mkdir -p $$stage; \
@@ -122,14 +127,14 @@ release:
 		cp README.md $$stage/; \
 		for f in LICENSE LICENSE.md LICENSE.txt COPYING; do if [ -f $$f ]; then cp $$f $$stage/; fi; done; \
 		if [ -d packaging ]; then cp -R packaging $$stage/; find $$stage/packaging -name '*.go' -delete; fi; \
-		dist/.stage/pack dist/$$name.$$ext $$stage; \
+		$(DIST)/.stage/pack $(DIST)/$$name.$$ext $$stage; \
 	done
 	@# The stamp reached the binary (a wrong -X path is silently ignored).
-	if [ "$$(uname -sm)" = "Linux x86_64" ]; then \
-		dist/.stage/sesame-$(VERSION)-linux-amd64/sesame version | tee /dev/stderr | grep -qxF 'sesame $(VERSION)'; fi
-	rm -rf dist/.stage
-	cd dist && sha256sum *.tar.gz *.zip > SHA256SUMS
-	@ls -l dist
+	if [ "$$(uname -sm)" = "Linux x86_64" ] && [ -x $(DIST)/.stage/sesame-$(VERSION)-linux-amd64/sesame ]; then \
+		$(DIST)/.stage/sesame-$(VERSION)-linux-amd64/sesame version | tee /dev/stderr | grep -qxF 'sesame $(VERSION)'; fi
+	rm -rf $(DIST)/.stage
+	cd $(DIST) && shopt -s nullglob && sha256sum *.tar.gz *.zip > SHA256SUMS
+	@ls -l $(DIST)
 
 ## demo: the demo portal (demo parent: dupont.marie / Cartable-Vert-2026)
 demo:
