@@ -35,6 +35,8 @@ Usage:
                                 (now if the server is stopped, else at its next start)
   sesame restore BACKUP         put a backup in place of the data file (server stopped);
                                 mails the current file already sent are not sent again
+  sesame service install|uninstall|start|stop [--config FILE]
+                                the Windows service (Windows only; on Linux, systemd)
   sesame version                the version, commit, build date and Go version
   sesame help                   this text
 
@@ -66,6 +68,8 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runCompact(args[1:], stdout, stderr)
 	case "restore":
 		return runRestore(args[1:], stdout, stderr)
+	case "service":
+		return runService(args[1:], stdout, stderr)
 	case "version", "--version", "-version":
 		return runVersion(args[1:], stdout, stderr)
 	case "help", "-h", "--help", "-help":

@@ -86,13 +86,25 @@ func seedDemo(ctx context.Context, s *services) error {
 const shutdownTimeout = 10 * time.Second
 
 func runServe(args []string, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return runServeContext(ctx, args, stdout, stderr, nil)
+}
+
+// runServeContext is serve's command line, run until ctx is done: by a
+// signal in a console, by the service manager's Stop on Windows — the
+// same graceful shutdown either way. logTo, when not nil, is where the
+// logs go instead of stderr (the Windows event log: a service has no
+// stderr); it is given the --log-level.
+func runServeContext(ctx context.Context, args []string, stdout, stderr io.Writer, logTo func(slog.Leveler) slog.Handler) int {
 	c, code := readServeConfig(args, stdout, stderr)
 	if c == nil {
 		return code
 	}
 	log := newLogger(c, stderr)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	if logTo != nil {
+		log = slog.New(logTo(c.LogLevel))
+	}
 	if err := serve(ctx, c, log); err != nil {
 		fmt.Fprintln(stderr, "sesame serve:", err)
 		return 1
@@ -100,8 +112,8 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// newLogger writes to stderr, where systemd's journal, the Windows
-// service wrapper or a container runtime collects it: key=value lines,
+// newLogger writes to stderr, where systemd's journal or a container
+// runtime collects it (the Windows service logs to the event log): key=value lines,
 // or one JSON object a line with --log-format json.
 func newLogger(c *serveConfig, stderr io.Writer) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: c.LogLevel}
