@@ -113,10 +113,19 @@ func Open(path string, timeout time.Duration) (*Store, error) {
 
 // Create opens the data file at path, creating it (0600) and its folder
 // (0700: the file holds parents' addresses and password hashes) when
-// missing. Only `sesame serve` calls it.
+// missing. Only `sesame serve` calls it. On Windows, where the mode means
+// nothing, a folder it creates gets an access list of its own instead
+// (see restrictFolder); an existing folder is left as it is.
 func Create(path string, timeout time.Duration) (*Store, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+	dir := filepath.Dir(path)
+	_, statErr := os.Stat(dir)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("cannot create the data folder: %w", err)
+	}
+	if errors.Is(statErr, os.ErrNotExist) {
+		if err := restrictFolder(dir); err != nil {
+			return nil, fmt.Errorf("cannot restrict the new data folder %s to its owner: %w", dir, err)
+		}
 	}
 	return openFile(path, timeout)
 }
