@@ -31,7 +31,7 @@ func (h *handler) csrf(c *fiber.Ctx) error {
 			return err
 		}
 		nonce = base64.RawURLEncoding.EncodeToString(buf)
-		c.Cookie(&fiber.Cookie{Name: csrfCookie, Value: nonce, Path: "/", HTTPOnly: true, SameSite: "Lax", Secure: h.secure})
+		c.Cookie(&fiber.Cookie{Name: csrfCookie, Value: nonce, Path: h.cookiePath(), HTTPOnly: true, SameSite: "Lax", Secure: h.secure})
 	}
 	want := h.csrfFor(nonce)
 	c.Locals(localCSRF, want)

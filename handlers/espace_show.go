@@ -11,7 +11,7 @@ import (
 func (h *handler) espaceShow(c *fiber.Ctx) error {
 	a, err := h.Accounts.SessionAccount(c.Cookies(sessionCookie))
 	if err != nil {
-		return c.Redirect("/", fiber.StatusSeeOther)
+		return c.Redirect(h.path("/"), fiber.StatusSeeOther)
 	}
 	f := views.PasswordChangeForm{Rules: h.rules(c, a, "")}
 	return render(c, fiber.StatusOK, views.EspacePage(h.page(c), espaceView(a), f))

@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/gofiber/fiber/v2"
+
 	"sesame/internal/account"
 	"sesame/internal/legal"
 	"sesame/internal/ratelimit"
@@ -71,6 +73,30 @@ type Deps struct {
 type handler struct {
 	Deps
 	secure bool // cookies are Secure when the base URL is https
+	// base is the base URL's path ("/parents"), empty at the root: the
+	// portal answers under it and every URL it writes starts with it.
+	base string
+}
+
+// path is the site's path p (root-absolute, "/espace") as the browser
+// must ask for it: under the base path. Redirects and HX-Redirect go
+// through it, as the views go through Page.URL.
+func (h *handler) path(p string) string { return h.base + p }
+
+// clearCookie deletes a cookie set with the given Path. Fiber's
+// ClearCookie names no Path, so the browser would delete the cookie of
+// the request's folder ("/parents/espace"), not the one it holds.
+func (h *handler) clearCookie(c *fiber.Ctx, name, path string) {
+	c.Cookie(&fiber.Cookie{Name: name, Path: path, Expires: time.Unix(0, 0), HTTPOnly: true, SameSite: "Lax", Secure: h.secure})
+}
+
+// cookiePath is the Path of the portal's cookies: the base path, so
+// they are not sent to other sites hosted on the same host.
+func (h *handler) cookiePath() string {
+	if h.base == "" {
+		return "/"
+	}
+	return h.base
 }
 
 func (h *handler) now() time.Time {

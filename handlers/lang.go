@@ -17,7 +17,7 @@ func (h *handler) language(c *fiber.Ctx) error {
 	lang := ""
 	if q := c.Query("lang"); locales.Valid(q) {
 		lang = q
-		c.Cookie(&fiber.Cookie{Name: langCookie, Value: q, Path: "/", MaxAge: int((365 * 24 * time.Hour).Seconds()),
+		c.Cookie(&fiber.Cookie{Name: langCookie, Value: q, Path: h.cookiePath(), MaxAge: int((365 * 24 * time.Hour).Seconds()),
 			HTTPOnly: true, SameSite: "Lax", Secure: h.secure})
 	} else if ck := c.Cookies(langCookie); locales.Valid(ck) {
 		lang = ck

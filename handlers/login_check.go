@@ -49,8 +49,8 @@ func (h *handler) loginCheck(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	c.Cookie(&fiber.Cookie{Name: sessionCookie, Value: tok, Path: "/", HTTPOnly: true, SameSite: "Lax", Secure: h.secure})
-	return c.Redirect("/espace", fiber.StatusSeeOther)
+	c.Cookie(&fiber.Cookie{Name: sessionCookie, Value: tok, Path: h.cookiePath(), HTTPOnly: true, SameSite: "Lax", Secure: h.secure})
+	return c.Redirect(h.path("/espace"), fiber.StatusSeeOther)
 }
 
 // logout ends the session server-side and forgets the cookie.
@@ -58,6 +58,6 @@ func (h *handler) logout(c *fiber.Ctx) error {
 	if err := h.Accounts.Logout(c.Cookies(sessionCookie)); err != nil {
 		return err
 	}
-	c.ClearCookie(sessionCookie)
-	return c.Redirect("/?msg=logout", fiber.StatusSeeOther)
+	h.clearCookie(c, sessionCookie, h.cookiePath())
+	return c.Redirect(h.path("/?msg=logout"), fiber.StatusSeeOther)
 }

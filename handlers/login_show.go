@@ -10,7 +10,7 @@ import (
 // in goes straight to their space.
 func (h *handler) loginShow(c *fiber.Ctx) error {
 	if _, err := h.Accounts.SessionAccount(c.Cookies(sessionCookie)); err == nil {
-		return c.Redirect("/espace", fiber.StatusSeeOther)
+		return c.Redirect(h.path("/espace"), fiber.StatusSeeOther)
 	}
 	f := views.LoginForm{Identifier: clean(c.Query("identifiant"))}
 	if len(f.Identifier) > 64 {

@@ -20,7 +20,7 @@ func (h *handler) passwordChange(c *fiber.Ctx) error {
 	}
 	a, err := h.Accounts.SessionAccount(c.Cookies(sessionCookie))
 	if err != nil {
-		return c.Redirect("/", fiber.StatusSeeOther)
+		return c.Redirect(h.path("/"), fiber.StatusSeeOther)
 	}
 	err = h.Accounts.ChangePassword(c.UserContext(), a.ID, v[0], v[1], v[2], langOf(c))
 	f := views.PasswordChangeForm{Errors: map[string][]string{}, Rules: h.rules(c, a, v[1])}
@@ -28,8 +28,8 @@ func (h *handler) passwordChange(c *fiber.Ctx) error {
 	switch {
 	case err == nil:
 		h.Metrics.count(passwordChangedEspace)
-		c.ClearCookie(sessionCookie)
-		return c.Redirect("/?msg=changed", fiber.StatusSeeOther)
+		h.clearCookie(c, sessionCookie, h.cookiePath())
+		return c.Redirect(h.path("/?msg=changed"), fiber.StatusSeeOther)
 	case errors.Is(err, account.ErrWrongPassword):
 		f.Errors["current"] = []string{"change.wrongcurrent"}
 	case errors.As(err, &pe):

@@ -119,14 +119,14 @@ func (h *handler) recoveryNext(c *fiber.Ctx, msg string) error {
 		if msg != "" {
 			u += "?msg=" + url.QueryEscape(msg)
 		}
-		return c.Redirect(u, fiber.StatusSeeOther)
+		return c.Redirect(h.path(u), fiber.StatusSeeOther)
 	}
 	c.Request().URI().QueryArgs().Set("msg", msg)
 	return h.recoveryShow(c)
 }
 
 func (h *handler) setRecoveryCookie(c *fiber.Ctx, token string) {
-	c.Cookie(&fiber.Cookie{Name: recoveryCookie, Value: token, Path: "/recuperation", HTTPOnly: true,
+	c.Cookie(&fiber.Cookie{Name: recoveryCookie, Value: token, Path: h.path("/recuperation"), HTTPOnly: true,
 		SameSite: "Lax", Secure: h.secure, MaxAge: int(h.Recovery.Config.FlowTTL.Seconds())})
 }
 
@@ -134,7 +134,7 @@ func (h *handler) setRecoveryCookie(c *fiber.Ctx, token string) {
 // expired meanwhile goes back to step 1 and says so.
 func (h *handler) recoveryFailed(c *fiber.Ctx, err error, f recovery.Flow, edit func(*views.RecoveryView)) error {
 	if errors.Is(err, recovery.ErrNoFlow) {
-		c.ClearCookie(recoveryCookie)
+		h.clearCookie(c, recoveryCookie, h.path("/recuperation"))
 		v := h.recoveryView(c, recovery.Flow{})
 		v.Error = "recovery.expired"
 		return h.recoveryRender(c, fiber.StatusConflict, v)

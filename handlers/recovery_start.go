@@ -51,12 +51,12 @@ func (h *handler) recoveryCancel(c *fiber.Ctx) error {
 	if err := h.Recovery.Cancel(c.Cookies(recoveryCookie)); err != nil {
 		return err
 	}
-	c.ClearCookie(recoveryCookie)
+	h.clearCookie(c, recoveryCookie, h.path("/recuperation"))
 	if isHTMX(c) {
-		c.Set("HX-Redirect", "/")
+		c.Set("HX-Redirect", h.path("/"))
 		return c.SendStatus(fiber.StatusNoContent)
 	}
-	return c.Redirect("/", fiber.StatusSeeOther)
+	return c.Redirect(h.path("/"), fiber.StatusSeeOther)
 }
 
 // recoveryAnother is « set the password of another identifier of this
@@ -78,7 +78,7 @@ func (h *handler) recoveryChangeEmail(c *fiber.Ctx) error {
 	if err := h.Recovery.Cancel(c.Cookies(recoveryCookie)); err != nil {
 		return err
 	}
-	c.ClearCookie(recoveryCookie)
+	h.clearCookie(c, recoveryCookie, h.path("/recuperation"))
 	c.Request().Header.DelCookie(recoveryCookie)
 	return h.recoveryNext(c, "")
 }

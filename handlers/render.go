@@ -23,6 +23,7 @@ func (h *handler) page(c *fiber.Ctx) views.Page {
 		Secretariat:   h.Config.Secretariat,
 		Tel:           identity.TelURI(h.Config.Secretariat.Phone),
 		Path:          pageOf(c.Path()),
+		Base:          h.base,
 		StaticVersion: staticVersion,
 		Tr:            func(id string, data any) string { return h.Locales.T(lang, id, data) },
 		Tn: func(id string, n int, data map[string]any) string {
@@ -83,7 +84,7 @@ func (h *handler) toGetPage(c *fiber.Ctx) error {
 	if l := c.Query("lang"); locales.Valid(l) {
 		u += "?lang=" + l
 	}
-	return c.Redirect(u, fiber.StatusSeeOther)
+	return c.Redirect(h.path(u), fiber.StatusSeeOther)
 }
 
 // clean makes a value read from the request safe to show back in a page:

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -23,6 +24,9 @@ const (
 func New(d Deps) *fiber.App {
 	h := &handler{Deps: d}
 	h.secure = d.Config.BaseURL != nil && d.Config.BaseURL.Scheme == "https"
+	if d.Config.BaseURL != nil {
+		h.base = strings.TrimRight(d.Config.BaseURL.Path, "/")
+	}
 	if h.Limits == nil {
 		h.Limits = ratelimit.DefaultLimits()
 	}
@@ -76,6 +80,9 @@ func New(d Deps) *fiber.App {
 			return c.Next()
 		})
 	}
+	if h.base != "" {
+		app.Use(h.underBase)
+	}
 	h.Metrics.routes(app, false)
 	app.Get("/healthz", h.healthz)
 	app.Get("/readyz", h.readyz)
@@ -117,6 +124,27 @@ func New(d Deps) *fiber.App {
 	h.Metrics.routes(app, true)
 	app.Use(h.notFound)
 	return app
+}
+
+// underBase serves the portal under the base URL's path, as a reverse
+// proxy that keeps the prefix forwards it (nginx's "location /parents/
+// { proxy_pass http://127.0.0.1:8080; }"): the prefix is taken off the
+// request's path here, once, so the routes above stay written from the
+// root. Anything outside the prefix is not the portal's and is not
+// found, except /healthz and /readyz, which a probe asks of the process
+// directly, not through the proxy.
+func (h *handler) underBase(c *fiber.Ctx) error {
+	p := c.Path()
+	switch {
+	case p == h.base:
+		c.Path("/")
+	case strings.HasPrefix(p, h.base+"/"):
+		c.Path(p[len(h.base):])
+	case p == "/healthz" || p == "/readyz":
+	default:
+		return fiber.ErrNotFound
+	}
+	return c.Next()
 }
 
 func (h *handler) healthz(c *fiber.Ctx) error {

@@ -6,6 +6,8 @@ package views
 
 import (
 	"strconv"
+
+	"github.com/a-h/templ"
 )
 
 // Secretariat is how a parent reaches the school office when stuck.
@@ -24,8 +26,12 @@ type Page struct {
 	// Tel is the tel: link of Secretariat.Phone, without spaces
 	// (identity.TelURI); empty when the phone is not a number.
 	Tel string
-	// Path is the current path, for the language links.
+	// Path is the current path without Base, for the language links.
 	Path string
+	// Base is the path the portal is served under ("/parents" for
+	// --base-url https://college.fr/parents), empty at the root. Every
+	// URL a view writes goes through URL, which prepends it.
+	Base string
 	// StaticVersion is inserted in asset URLs so they can be cached for long.
 	StaticVersion string
 	// Tr translates a message ID with optional template data.
@@ -46,9 +52,17 @@ func (p Page) Tf(id string, kv ...any) string {
 	return p.Tr(id, data)
 }
 
+// URL returns the address of the site's path (root-absolute, e.g.
+// "/recuperation") as the browser must ask for it: under Base when the
+// portal is hosted under a path. The views write no other local URL.
+func (p Page) URL(path string) string { return p.Base + path }
+
+// SafeURL is URL for an href or an action.
+func (p Page) SafeURL(path string) templ.SafeURL { return templ.SafeURL(p.URL(path)) }
+
 // Asset returns the versioned URL of an embedded static file.
 func (p Page) Asset(name string) string {
-	return "/static/" + p.StaticVersion + "/" + name
+	return p.URL("/static/" + p.StaticVersion + "/" + name)
 }
 
 // LangURL returns the current page's URL in another language.
@@ -57,7 +71,7 @@ func (p Page) LangURL(lang string) string {
 	if path == "" {
 		path = "/"
 	}
-	return path + "?lang=" + lang
+	return p.URL(path) + "?lang=" + lang
 }
 
 // Langs returns the languages the switch offers.
