@@ -71,7 +71,7 @@ func serveFlags(out io.Writer) (*flagSetWith, *serveOptions) {
 	fs := newFlagSet("sesame serve [options]", "Runs the Espace Parents: the login page and password recovery, for parents' browsers.", out)
 	fs.StringVar(&o.Addr, "addr", ":8080", "address and port to listen on, e.g. :8080 or 127.0.0.1:8080")
 	dataFlag(fs, &o.Data)
-	fs.StringVar(&o.BaseURL, "base-url", "", "the address parents type to reach the portal, e.g. https://parents.ecole.fr; every link in e-mails is built from it (default http://localhost:PORT)")
+	fs.StringVar(&o.BaseURL, "base-url", "", "the address parents type to reach the portal, e.g. https://parents.ecole.fr, or https://college.fr/parents behind a proxy that keeps the path; every link, cookie and e-mail is built from it (default http://localhost:PORT)")
 	fs.StringVar(&o.School, "school", "", "the school's name, shown on every page and in e-mails")
 	fs.StringVar(&o.Phone, "secretariat-phone", "", "the school office's phone number, shown wherever a parent may be stuck")
 	fs.StringVar(&o.Email, "secretariat-email", "", "the school office's e-mail address, shown with the phone number")
