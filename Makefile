@@ -110,7 +110,7 @@ build:
 
 ## release: for each target, dist/sesame-VERSION-OS-ARCH.tar.gz (.zip for
 ## Windows) holding the static binary, README.md, the licence if any and
-## packaging/ (service files, without its Go tests) if any; then dist/SHA256SUMS.
+## packaging/ (service files; any Go file left out) if any; then dist/SHA256SUMS.
 release:
 	@echo "==> release $(VERSION) to $(DIST)"
 	@test -n "$(DIST)" || { echo "release: DIST is empty"; exit 1; }

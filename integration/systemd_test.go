@@ -1,7 +1,9 @@
-// Package packaging holds the files a school installs beside the
-// binary (systemd units, the example configuration); its tests check
-// them with the tools that will read them.
-package packaging
+package integration
+
+// The files a school installs beside the binary (packaging/: systemd
+// units, the example configuration), checked with the tools that will
+// read them. They live here rather than in packaging/ so that folder
+// stays data only (no Go package among the customer's top level).
 
 import (
 	"os"
@@ -11,16 +13,9 @@ import (
 	"testing"
 )
 
-// buildSesame builds the sesame binary into dir, as the units run it.
-func buildSesame(t *testing.T, dir string) string {
-	t.Helper()
-	bin := filepath.Join(dir, "sesame")
-	cmd := exec.Command("go", "build", "-o", bin, "sesame")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
+// unitsDir is packaging/systemd, seen from this package's directory
+// (where go test runs it).
+var unitsDir = filepath.Join("..", "packaging", "systemd")
 
 // systemdAnalyze finds systemd-analyze, or skips saying why (and fails
 // in CI, where scripts/install-deps.sh installs it).
@@ -42,13 +37,12 @@ func systemdAnalyze(t *testing.T) string {
 func TestSystemdUnitsVerify(t *testing.T) {
 	analyze := systemdAnalyze(t)
 	dir := t.TempDir()
-	bin := buildSesame(t, dir)
 	for _, c := range []struct{ file, as string }{
 		{"sesame.service", "sesame.service"},
 		{"sesame@.service", "sesame@jules-ferry.service"},
 	} {
 		t.Run(c.file, func(t *testing.T) {
-			b, err := os.ReadFile(filepath.Join("systemd", c.file))
+			b, err := os.ReadFile(filepath.Join(unitsDir, c.file))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -82,7 +76,7 @@ func TestSystemdUnitsSettings(t *testing.T) {
 		{"sesame.service", ""},
 		{"sesame@.service", "%i"},
 	} {
-		b, err := os.ReadFile(filepath.Join("systemd", c.file))
+		b, err := os.ReadFile(filepath.Join(unitsDir, c.file))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -120,15 +114,15 @@ func TestSystemdUnitsSettings(t *testing.T) {
 // configuration as /etc/sesame/sesame.env: --print-config-example reads
 // every option and the file, then exits without serving.
 func TestUnitCommandLineParses(t *testing.T) {
-	bin := buildSesame(t, t.TempDir())
-	b, err := os.ReadFile(filepath.Join("systemd", "sesame.service"))
+	b, err := os.ReadFile(filepath.Join(unitsDir, "sesame.service"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var args []string
 	for _, l := range strings.Split(string(b), "\n") {
 		if v, ok := strings.CutPrefix(l, "ExecStart=/usr/local/bin/sesame "); ok {
-			args = strings.Fields(strings.ReplaceAll(v, "/etc/sesame/sesame.env", "sesame.env.example"))
+			example := filepath.Join("..", "packaging", "sesame.env.example")
+			args = strings.Fields(strings.ReplaceAll(v, "/etc/sesame/sesame.env", example))
 		}
 	}
 	cmd := exec.Command(bin, append(args, "--print-config-example")...)
