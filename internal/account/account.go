@@ -22,18 +22,68 @@ const (
 	Disabled State = "disabled"
 )
 
-// Account is one parent's access to the Espace Parents.
+// Account is one parent's access to the Espace Parents: the adult who
+// signs in, linked to the pupils they are responsible for.
 type Account struct {
-	ID              string    `json:"id"` // the identifier, lower-case
-	LastName        string    `json:"last_name"`
-	FirstName       string    `json:"first_name"`
-	Email           string    `json:"email"` // normalised; shared by a family is fine
-	Lang            string    `json:"lang,omitempty"`
+	ID        string `json:"id"` // the identifier, lower-case
+	Civility  string `json:"civility,omitempty"`
+	LastName  string `json:"last_name"`
+	FirstName string `json:"first_name"`
+	// Email is normalised; a family may share it. Empty for an adult the
+	// school has no address for: they start with a printed letter.
+	Email string `json:"email"`
+	Phone string `json:"phone,omitempty"`
+	Lang  string `json:"lang,omitempty"`
+	// Children are the pupils this adult is responsible for, as the
+	// school's last export listed them, sorted by class then name.
+	Children        []Child   `json:"children,omitempty"`
 	PasswordHash    string    `json:"password_hash,omitempty"` // empty: imported, never activated
 	State           State     `json:"state"`
 	Created         time.Time `json:"created"`
 	Updated         time.Time `json:"updated"`
 	PasswordChanged time.Time `json:"password_changed,omitempty"`
+	// DisabledAt and DisabledBy say when and why the account was
+	// disabled: DisabledBySync (absent from the school's last export,
+	// deleted after the retention) or DisabledByAdmin (kept until the
+	// school enables it). Both are empty while the account is active.
+	DisabledAt time.Time `json:"disabled_at,omitzero"`
+	DisabledBy string    `json:"disabled_by,omitempty"`
+}
+
+// Why an account was disabled (Account.DisabledBy).
+const (
+	DisabledBySync  = "sync"
+	DisabledByAdmin = "admin"
+)
+
+// Child is a pupil an adult is responsible for. Pupils are stored inside
+// their adults' accounts, as the exports give them: the import is their
+// only writer, and the file is their only source.
+type Child struct {
+	// Key identifies the pupil across imports: the export's pupil number
+	// when it has one, else the folded last and first names.
+	Key       string `json:"key"`
+	LastName  string `json:"last_name"`
+	FirstName string `json:"first_name"`
+	Class     string `json:"class,omitempty"`
+}
+
+// Label is how a parent recognises a child: "Lucas (6e A)".
+func (c Child) Label() string {
+	if c.Class == "" {
+		return c.FirstName
+	}
+	return c.FirstName + " (" + c.Class + ")"
+}
+
+// ChildrenLabel lists the children for a parent who must tell two
+// identifiers apart: "Lucas (6e A), Emma (CM2)". Empty without children.
+func (a Account) ChildrenLabel() string {
+	labels := make([]string, len(a.Children))
+	for i, c := range a.Children {
+		labels[i] = c.Label()
+	}
+	return strings.Join(labels, ", ")
 }
 
 // Activated reports whether the parent has chosen a password yet.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -259,7 +260,7 @@ func TestImportIsIdempotent(t *testing.T) {
 		t.Fatalf("re-import: %+v, %v", sum, err)
 	}
 	after, _ := st.Account("dupont.marie")
-	if after != before {
+	if !reflect.DeepEqual(after, before) {
 		t.Fatalf("re-import changed an account:\n%+v\n%+v", before, after)
 	}
 	paul, err := st.Account("dupont.paul")

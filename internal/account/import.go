@@ -1,6 +1,7 @@
 package account
 
 import (
+	"reflect"
 	"strings"
 
 	"sesame/internal/importcsv"
@@ -59,7 +60,7 @@ func (s *Service) Import(res *importcsv.Result, skipInvalid bool) (ImportSummary
 		if r.Lang != "" {
 			a.Lang = r.Lang
 		}
-		if a == before {
+		if reflect.DeepEqual(a, before) {
 			sum.Unchanged++
 			continue
 		}
