@@ -116,9 +116,13 @@ type Store interface {
 	Accounts() ([]Account, error)
 	CreateAccount(a Account) error
 	UpdateAccount(a Account) error
-	// SaveAccounts writes many accounts in one transaction: an import is
-	// all or nothing.
-	SaveAccounts(as []Account) error
+	// ApplyImport writes an import in one transaction, all or nothing:
+	// the accounts in put are created or replaced, those in purge deleted
+	// with their sessions (their audit trail anonymised), and events
+	// recorded.
+	ApplyImport(put []Account, purge []string, events []audit.Event) error
+	// DeleteAccount deletes one account like a purge and records ev.
+	DeleteAccount(id string, ev audit.Event) error
 	// SetPassword stores a new hash and, in the same transaction, revokes
 	// every session of the account, deletes its pending recovery codes and
 	// queues notice and records ev (when not nil), so none of it can

@@ -245,8 +245,8 @@ func TestImportIsIdempotent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sum, err := s.Import(res, false)
-	if err != nil || !sum.Written || sum.Created != 3 || sum.Updated != 0 || sum.Unchanged != 0 || sum.Rejected != 0 {
+	sum, err := s.Import(res, account.ImportOptions{})
+	if err != nil || !sum.Written || len(sum.Created) != 3 || len(sum.Updated) != 0 || sum.Unchanged != 0 || len(sum.Rejected) != 0 {
 		t.Fatalf("first import: %+v, %v", sum, err)
 	}
 	// A parent sets a password; a re-import must not touch it.
@@ -255,8 +255,8 @@ func TestImportIsIdempotent(t *testing.T) {
 	}
 	before, _ := st.Account("dupont.marie")
 	res, _ = importcsv.Parse(strings.NewReader(csv))
-	sum, err = s.Import(res, false)
-	if err != nil || !sum.Written || sum.Created != 0 || sum.Updated != 0 || sum.Unchanged != 3 {
+	sum, err = s.Import(res, account.ImportOptions{})
+	if err != nil || !sum.Written || len(sum.Created) != 0 || len(sum.Updated) != 0 || sum.Unchanged != 3 {
 		t.Fatalf("re-import: %+v, %v", sum, err)
 	}
 	after, _ := st.Account("dupont.marie")
@@ -272,9 +272,9 @@ func TestImportIsIdempotent(t *testing.T) {
 	}
 	// A changed e-mail updates the account, keeps its password.
 	res, _ = importcsv.Parse(strings.NewReader("Identifiant;Nom;Prénom;E-mail\ndupont.marie;Dupont;Marie;marie@exemple.fr\n"))
-	sum, _ = s.Import(res, false)
+	sum, _ = s.Import(res, account.ImportOptions{})
 	after, _ = st.Account("dupont.marie")
-	if sum.Updated != 1 || after.Email != "marie@exemple.fr" || after.PasswordHash != before.PasswordHash {
+	if len(sum.Updated) != 1 || after.Email != "marie@exemple.fr" || after.PasswordHash != before.PasswordHash {
 		t.Fatalf("update: %+v %+v", sum, after)
 	}
 }
@@ -283,16 +283,16 @@ func TestImportWithBadRows(t *testing.T) {
 	s, st, _, _ := newService(t)
 	csv := "Nom;Prénom;E-mail\nDupont;Marie;m@exemple.fr\nMartin;;l@exemple.fr\n"
 	res, _ := importcsv.Parse(strings.NewReader(csv))
-	sum, err := s.Import(res, false)
-	if err != nil || sum.Written || sum.Rejected != 1 || sum.Errors[0].Line != 3 {
+	sum, err := s.Import(res, account.ImportOptions{})
+	if err != nil || sum.Written || len(sum.Rejected) != 1 || sum.Rejected[0].Line != 3 {
 		t.Fatalf("import with a bad row: %+v, %v", sum, err)
 	}
 	if all, _ := st.Accounts(); len(all) != 0 {
 		t.Fatalf("a refused import wrote %d accounts", len(all))
 	}
 	res, _ = importcsv.Parse(strings.NewReader(csv))
-	sum, _ = s.Import(res, true)
-	if !sum.Written || sum.Created != 1 || sum.Rejected != 1 {
+	sum, _ = s.Import(res, account.ImportOptions{SkipInvalid: true})
+	if !sum.Written || len(sum.Created) != 1 || len(sum.Rejected) != 1 {
 		t.Fatalf("--skip-invalid: %+v", sum)
 	}
 }

@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"time"
 
+	"sesame/internal/audit"
 	"sesame/internal/identity"
+	"sesame/internal/importcsv"
 	"sesame/internal/policy"
 )
 
@@ -66,7 +69,110 @@ func (s *Service) SetState(id string, st State) (Account, error) {
 		return a, nil
 	}
 	a.State, a.Updated = st, s.now()
+	a.DisabledAt, a.DisabledBy = time.Time{}, ""
+	if st == Disabled {
+		// Disabled by hand: kept until the school enables it, never
+		// purged by a sync.
+		a.DisabledAt, a.DisabledBy = a.Updated, DisabledByAdmin
+	}
 	return a, s.Store.UpdateAccount(a)
+}
+
+// Find returns the accounts someone typing q may mean: the account with
+// that identifier; else every account at that e-mail address; else every
+// account whose name, first name first or last name first, folds to the
+// same as q ("marie dupont", "DUPONT Marie").
+func (s *Service) Find(q string) ([]Account, error) {
+	if id, err := identity.NormalizeIdentifier(q); err == nil {
+		if a, err := s.Store.Account(id); err == nil {
+			return []Account{a}, nil
+		}
+	}
+	if e, err := identity.NormalizeEmail(q); err == nil {
+		as, err := s.Store.AccountsByEmail(e)
+		if err != nil || len(as) > 0 {
+			return as, err
+		}
+	}
+	want := identity.FoldName(q)
+	if want == "" {
+		return nil, nil
+	}
+	all, err := s.List()
+	var out []Account
+	for _, a := range all {
+		if identity.FoldName(a.FirstName+a.LastName) == want || identity.FoldName(a.LastName+a.FirstName) == want {
+			out = append(out, a)
+		}
+	}
+	return out, err
+}
+
+// Edit holds the details the school corrects by hand; nil leaves a
+// field as it is.
+type Edit struct {
+	Email, LastName, FirstName, Phone, Lang *string
+}
+
+// Edit corrects an account's details, checked by the rules of package
+// identity, and records what changed (addresses masked) with operator in
+// the same transaction. Nothing to change writes nothing.
+func (s *Service) Edit(id string, e Edit, operator string) (Account, []FieldChange, error) {
+	a, err := s.Get(id)
+	if err != nil {
+		return a, nil, err
+	}
+	var ad importcsv.Adult
+	if e.Email != nil {
+		if *e.Email == "" {
+			return a, nil, fmt.Errorf("e-mail: %w", identity.ErrInvalidEmail)
+		}
+		if ad.Email, err = identity.NormalizeEmail(*e.Email); err != nil {
+			return a, nil, err
+		}
+	}
+	for _, f := range []struct {
+		v   *string
+		dst *string
+		why string
+	}{{e.LastName, &ad.LastName, "last name"}, {e.FirstName, &ad.FirstName, "first name"}} {
+		if f.v != nil {
+			if *f.dst, err = identity.NormalizeName(*f.v); err != nil {
+				return a, nil, fmt.Errorf("%s: %w", f.why, err)
+			}
+		}
+	}
+	if e.Phone != nil {
+		if ad.Phone, err = identity.CleanText(*e.Phone, 40); err != nil {
+			return a, nil, fmt.Errorf("phone: %w", err)
+		}
+	}
+	if e.Lang != nil {
+		if !validLang(*e.Lang) {
+			return a, nil, ErrBadLang
+		}
+		ad.Lang = *e.Lang
+	}
+	after, fields := applyAdult(a, ad, a.Children)
+	if len(fields) == 0 {
+		return a, nil, nil
+	}
+	after.Updated = s.now()
+	ev := audit.Event{Time: after.Updated, Kind: audit.AccountUpdated, Account: a.ID, Operator: operator, Detail: "edited: " + describeFields(fields)}
+	return after, fields, s.Store.ApplyImport([]Account{after}, nil, []audit.Event{ev})
+}
+
+// Delete deletes an account at the school's request (a data protection
+// request, a duplicate): its sessions go, its audit trail is anonymised,
+// and the deletion itself is recorded with operator, without the
+// identifier.
+func (s *Service) Delete(id, operator string) (Account, error) {
+	a, err := s.Get(id)
+	if err != nil {
+		return a, err
+	}
+	ev := audit.Event{Time: s.now(), Kind: audit.AccountDeleted, Operator: operator, Detail: "an account was deleted by hand"}
+	return a, s.Store.DeleteAccount(a.ID, ev)
 }
 
 // SetLang records the language of the account's next e-mails. An

@@ -30,6 +30,13 @@ const (
 	PasswordChanged  Kind = "password.changed"
 	AdminCommand     Kind = "admin.command"
 	AccountsImported Kind = "admin.import"
+	// What the school did to one account (import, sync, the command
+	// line); Operator says who.
+	AccountCreated  Kind = "account.created"
+	AccountUpdated  Kind = "account.updated"
+	AccountDisabled Kind = "account.disabled"
+	AccountEnabled  Kind = "account.enabled"
+	AccountDeleted  Kind = "account.deleted"
 )
 
 // Event is one line of the audit log.
@@ -40,6 +47,9 @@ type Event struct {
 	Email   string    `json:"email,omitempty"`   // masked
 	IP      string    `json:"ip,omitempty"`
 	Detail  string    `json:"detail,omitempty"`
+	// Operator is who acted for the school: "cli:" and the OS user for
+	// a command, or a staff member; empty for what parents do.
+	Operator string `json:"operator,omitempty"`
 	// Count > 0 makes the event an aggregate: events of the same kind,
 	// account and client address within one hour share one record,
 	// which counts them and keeps the first one's time and e-mail and

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -14,7 +13,6 @@ import (
 	"sesame/internal/account"
 	"sesame/internal/audit"
 	"sesame/internal/identity"
-	"sesame/internal/importcsv"
 	"sesame/internal/store"
 )
 
@@ -25,12 +23,27 @@ the server is running on that file, the command goes through its admin
 socket, so the portal never has to stop.
 
 Commands:
-  import FILE.csv [--skip-invalid]   create or update accounts from the school's export
-                                     (header row; ";" or ","; UTF-8 or Windows-1252;
-                                     columns identifiant, nom, prénom, e-mail, langue)
-  add --last-name N --first-name P --email E [--identifier ID] [--lang fr|en]
+  import FILE.csv [options]          create or update accounts from the school's export
+      --dry-run                      print what would change, write nothing
+      --sync                         the file is the whole school: accounts it does not
+                                     name are disabled (and listed)
+      --purge-after 1y               with --sync: delete accounts disabled by sync for
+                                     longer than this (1y, 18mo, 90d, never)
+      --skip-invalid                 write the good lines even when some are bad
+      --allow-mass-disable           let --sync disable over half of the accounts
+      --verbose                      list every created account
+                                     The file: a header row; ";" or ","; UTF-8 or
+                                     Windows-1252; one line per adult, one line per adult
+                                     per pupil, or one line per pupil with responsible
+                                     adults 1 and 2 (French or English column names).
+  add --last-name N --first-name P [--email E] [--identifier ID] [--lang fr|en]
+  edit ID [--email E] [--last-name N] [--first-name P] [--phone T] [--lang fr|en]
   list                               every account, one per line
-  show ID                            one account in detail
+  show WHO                           one account in detail: identifier, e-mail or name
+  export                             every account as CSV (UTF-8, ";"), for the school's
+                                     data protection requests
+  delete ID [--yes]                  delete an account and anonymise its audit trail
+                                     (asks to type the identifier again, unless --yes)
   disable ID | enable ID             stop or allow sign-in and recovery
   set-password ID                    set a password (asked on the terminal, or read
                                      from standard input; never on the command line)
@@ -65,19 +78,31 @@ func execAdmin(s *services, req adminRequest, out io.Writer) int {
 	// Every admin command that changes something is recorded; the
 	// arguments never hold a secret (passwords come on the input).
 	switch cmd {
-	case "import", "add", "disable", "enable", "set-password":
+	case "import", "add", "edit", "delete", "disable", "enable", "set-password":
 		if s.accounts.Audit != nil {
-			s.accounts.Audit.Append(audit.Event{Time: time.Now(), Kind: audit.AdminCommand, Detail: strings.Join(args, " ")})
+			s.accounts.Audit.Append(audit.Event{Time: time.Now(), Kind: audit.AdminCommand, Detail: strings.Join(args, " "), Operator: req.operator()})
 		}
 	}
 	switch cmd {
 	case "import":
-		return cmdImport(s, rest, req.Input, out)
+		return cmdImport(s, rest, req, out)
 	case "add":
 		return cmdAdd(ctx, s, rest, out)
+	case "edit":
+		return cmdEdit(s, rest, req, out)
+	case "delete":
+		return cmdDelete(s, rest, req, out)
 	case "list":
 		return cmdList(s, out)
-	case "show", "disable", "enable", "set-password":
+	case "export":
+		return cmdExport(s, out)
+	case "show":
+		if len(rest) == 0 {
+			fmt.Fprintln(out, "sesame accounts show: give an identifier, an e-mail address or a name")
+			return 2
+		}
+		return cmdShow(s, strings.Join(rest, " "), out)
+	case "disable", "enable", "set-password":
 		if len(rest) != 1 {
 			fmt.Fprintf(out, "sesame accounts %s: give exactly one identifier\n", cmd)
 			return 2
@@ -86,35 +111,6 @@ func execAdmin(s *services, req adminRequest, out io.Writer) int {
 	}
 	fmt.Fprintf(out, "sesame accounts: unknown command %q\n\n%s", cmd, accountsUsage)
 	return 2
-}
-
-func cmdImport(s *services, args []string, input []byte, out io.Writer) int {
-	fs := flag.NewFlagSet("import", flag.ContinueOnError)
-	fs.SetOutput(out)
-	skip := fs.Bool("skip-invalid", false, "write the good rows even when some are bad")
-	if err := fs.Parse(flagsFirst(args)); err != nil {
-		return 2
-	}
-	res, err := importcsv.Parse(bytes.NewReader(input))
-	if err != nil {
-		fmt.Fprintln(out, "sesame accounts import:", err)
-		return 1
-	}
-	sum, err := s.accounts.Import(res, *skip)
-	if err != nil {
-		fmt.Fprintln(out, "sesame accounts import:", err)
-		return 1
-	}
-	for _, e := range sum.Errors {
-		fmt.Fprintf(out, "line %d: %s\n", e.Line, e.Detail)
-	}
-	if !sum.Written {
-		fmt.Fprintf(out, "Nothing was written: %d bad row(s). Fix them, or use --skip-invalid to import the good rows.\n", sum.Rejected)
-		fmt.Fprintf(out, "Would have: created %d, updated %d, unchanged %d, rejected %d\n", sum.Created, sum.Updated, sum.Unchanged, sum.Rejected)
-		return 1
-	}
-	fmt.Fprintf(out, "created %d, updated %d, unchanged %d, rejected %d\n", sum.Created, sum.Updated, sum.Unchanged, sum.Rejected)
-	return 0
 }
 
 func cmdAdd(ctx context.Context, s *services, args []string, out io.Writer) int {
@@ -264,6 +260,15 @@ func (s *services) stamp(t time.Time) string {
 		return "-"
 	}
 	return t.In(s.zone()).Format("2006-01-02 15:04") + " (" + s.zone().String() + ")"
+}
+
+// isoStamp writes t for a spreadsheet, in the school's zone: sortable,
+// and read as a date by Excel and LibreOffice; "" for a zero time.
+func (s *services) isoStamp(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(s.zone()).Format("2006-01-02 15:04")
 }
 
 // zone is the school's time zone; UTC for services built without one

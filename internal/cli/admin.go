@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"os/user"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -25,6 +26,32 @@ import (
 type adminRequest struct {
 	Args  []string `json:"args"`
 	Input []byte   `json:"input,omitempty"`
+	// User is the OS account that ran the command, for the audit's
+	// operator. The socket only lets the service's own user and root
+	// in, so it is as trustworthy as they are.
+	User string `json:"user,omitempty"`
+}
+
+// operator names who runs an admin command in the audit: "cli:" and the
+// OS user.
+func (r adminRequest) operator() string {
+	if r.User == "" {
+		return "cli"
+	}
+	return "cli:" + r.User
+}
+
+// osUser is the name of the OS account running this process, or "".
+func osUser() string {
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return u.Username
+	}
+	for _, k := range []string{"USER", "USERNAME"} {
+		if v := os.Getenv(k); v != "" {
+			return v
+		}
+	}
+	return ""
 }
 
 type adminResponse struct {
@@ -235,6 +262,7 @@ func peerPID(conn net.Conn) int {
 // the configuration file (--config), if any, for the service settings of
 // a command run on the file.
 func runAdmin(data, config string, req adminRequest, stdout, stderr io.Writer) int {
+	req.User = osUser()
 	timeout, err := adminTimeout(req.Args)
 	if err != nil {
 		fmt.Fprintln(stderr, "sesame:", err)

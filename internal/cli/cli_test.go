@@ -121,7 +121,7 @@ func TestAccountCommands(t *testing.T) {
 		t.Fatalf("show: %s", out)
 	}
 	out, code = run(t, "", "accounts", "--data", data, "show", "nobody")
-	if code != 1 || !strings.Contains(out, "no such account") {
+	if code != 1 || !strings.Contains(out, "no account has the identifier") {
 		t.Fatalf("show unknown: %d %s", code, out)
 	}
 }

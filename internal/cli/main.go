@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
+
 	// The school's --timezone must load on a bare host or a scratch
 	// container without /usr/share/zoneinfo: the zone data is embedded
 	// (about 420 kB more in the binary), never taken from the server's zone.
@@ -154,6 +156,16 @@ func runAccounts(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return 1
 		}
 		req.Input = b
+	case "delete":
+		if !slices.Contains(args, "--yes") && !slices.Contains(args, "-yes") {
+			fmt.Fprint(stderr, "This deletes the account for good (its audit trail is anonymised). Type its identifier again to confirm: ")
+			line, err := bufio.NewReader(io.LimitReader(stdin, 4096)).ReadString('\n')
+			if err != nil && err != io.EOF {
+				fmt.Fprintln(stderr, "sesame accounts delete:", err)
+				return 1
+			}
+			req.Input = []byte(strings.TrimSpace(line))
+		}
 	case "set-password":
 		pw, err := readPassword(stdin, stderr)
 		if err != nil {

@@ -12,7 +12,7 @@ func (r *Result) AssignIdentifiers(taken func(string) bool) {
 	for id := range r.reserved {
 		used[id] = true
 	}
-	for _, row := range r.Rows {
+	for _, row := range r.Adults {
 		if row.Identifier != "" {
 			used[row.Identifier] = true
 		}
@@ -20,12 +20,13 @@ func (r *Result) AssignIdentifiers(taken func(string) bool) {
 	g := identity.Generator{Taken: func(id string) bool {
 		return used[id] || (taken != nil && taken(id))
 	}}
-	for i := range r.Rows {
-		row := &r.Rows[i]
+	for i := range r.Adults {
+		row := &r.Adults[i]
 		if row.Identifier != "" {
 			continue
 		}
 		row.Identifier = g.Next(row.LastName, row.FirstName)
 		used[row.Identifier] = true
 	}
+	r.rowsFromAdults()
 }

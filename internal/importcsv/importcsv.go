@@ -92,6 +92,15 @@ func (e *MissingColumnError) Is(target error) bool { return target == ErrMissing
 
 // Result is what Parse found in a file.
 type Result struct {
+	// Adults holds the people the file names, merged across lines.
+	Adults []Adult
+	// Shape is how the file lays out adults and pupils.
+	Shape Shape
+	// Columns are the header cells used, with their meaning.
+	Columns []Column
+	// Warnings are problems that do not stop the import (an unknown
+	// language kept the default).
+	Warnings []RowError
 	// Rows holds the valid rows, in file order.
 	Rows []Row
 	// Errors holds one entry per problem found, in file order; a row with
@@ -224,6 +233,7 @@ func Parse(r io.Reader) (*Result, error) {
 		p.row(line, rec)
 	}
 	res.reserved = p.seen
+	res.adultsFromRows()
 	return res, nil
 }
 

@@ -577,10 +577,10 @@ func TestAssignIdentifiers(t *testing.T) {
 	}
 
 	// A Result built by hand, without Parse, works too, with a nil taken.
-	hand := &importcsv.Result{Rows: []importcsv.Row{{LastName: "Dupont", FirstName: "Marie"}, {LastName: "Dupont", FirstName: "Marie"}}}
+	hand := &importcsv.Result{Adults: []importcsv.Adult{{LastName: "Dupont", FirstName: "Marie"}, {LastName: "Dupont", FirstName: "Marie"}}}
 	hand.AssignIdentifiers(nil)
-	if hand.Rows[0].Identifier != "dupont.marie" || hand.Rows[1].Identifier != "dupont.marie2" {
-		t.Errorf("AssignIdentifiers(nil) gave %q and %q", hand.Rows[0].Identifier, hand.Rows[1].Identifier)
+	if hand.Adults[0].Identifier != "dupont.marie" || hand.Adults[1].Identifier != "dupont.marie2" {
+		t.Errorf("AssignIdentifiers(nil) gave %q and %q", hand.Adults[0].Identifier, hand.Adults[1].Identifier)
 	}
 }
 

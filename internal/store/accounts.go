@@ -89,11 +89,22 @@ func (s *Store) UpdateAccount(a account.Account) error {
 	})
 }
 
-// SaveAccounts creates or replaces many accounts in one transaction.
-func (s *Store) SaveAccounts(as []account.Account) error {
+// ApplyImport writes an import in one transaction, so that it is all or
+// nothing: it creates or replaces the accounts in put, deletes those in
+// purge (their sessions too, and their audit trail anonymised: see
+// anonymise) and records events.
+func (s *Store) ApplyImport(put []account.Account, purge []string, events []audit.Event) error {
 	return s.update(func(tx *bolt.Tx) error {
-		for _, a := range as {
+		for _, a := range put {
 			if err := putAccount(tx, a); err != nil {
+				return err
+			}
+		}
+		if err := deleteAccounts(tx, purge); err != nil {
+			return err
+		}
+		for _, e := range events {
+			if err := appendAudit(tx, e); err != nil {
 				return err
 			}
 		}
@@ -101,19 +112,65 @@ func (s *Store) SaveAccounts(as []account.Account) error {
 	})
 }
 
-// putAccount writes a and keeps the e-mail index in step with it.
+// DeleteAccount deletes one account, its sessions and index entries, and
+// anonymises its audit trail, then records ev; ErrNotFound if there is no
+// such account.
+func (s *Store) DeleteAccount(id string, ev audit.Event) error {
+	return s.update(func(tx *bolt.Tx) error {
+		if tx.Bucket(bAccounts).Get([]byte(id)) == nil {
+			return account.ErrNotFound
+		}
+		if err := deleteAccounts(tx, []string{id}); err != nil {
+			return err
+		}
+		return appendAudit(tx, ev)
+	})
+}
+
+// deleteAccounts removes the accounts ids with everything keyed by them,
+// and anonymises the audit events that name them.
+func deleteAccounts(tx *bolt.Tx, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	accts, idx := tx.Bucket(bAccounts), tx.Bucket(bByEmail)
+	for _, id := range ids {
+		var a account.Account
+		ok, err := get(accts, []byte(id), &a)
+		if err != nil || !ok {
+			return err
+		}
+		if a.Email != "" {
+			if err := idx.Delete(join(a.Email, a.ID)); err != nil {
+				return err
+			}
+		}
+		if err := revokeSessions(tx, id); err != nil {
+			return err
+		}
+		if err := accts.Delete([]byte(id)); err != nil {
+			return err
+		}
+	}
+	return anonymise(tx, ids)
+}
+
+// putAccount writes a and keeps the e-mail index in step with it. An
+// account without an address has no index entry.
 func putAccount(tx *bolt.Tx, a account.Account) error {
 	accts, idx := tx.Bucket(bAccounts), tx.Bucket(bByEmail)
 	var old account.Account
 	if ok, err := get(accts, []byte(a.ID), &old); err != nil {
 		return err
-	} else if ok && old.Email != a.Email {
+	} else if ok && old.Email != a.Email && old.Email != "" {
 		if err := idx.Delete(join(old.Email, old.ID)); err != nil {
 			return err
 		}
 	}
-	if err := idx.Put(join(a.Email, a.ID), nil); err != nil {
-		return err
+	if a.Email != "" {
+		if err := idx.Put(join(a.Email, a.ID), nil); err != nil {
+			return err
+		}
 	}
 	return put(accts, []byte(a.ID), a)
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"log/slog"
 	"slices"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -145,4 +146,86 @@ func sweepAggregates(tx *bolt.Tx, cutoff time.Time) (int, error) {
 		n++
 	}
 	return n, nil
+}
+
+// deletedAccount stands for a deleted account's identifier in the
+// events that named it.
+const deletedAccount = "[deleted account]"
+
+// anonymise rewrites the audit events that name one of ids, in either
+// audit bucket: the account, the masked address and the client address
+// go, and the identifier in a detail becomes deletedAccount. What
+// happened and when stays, so the log still answers "how many sign-ins
+// failed that week", not "who". Only records whose raw bytes hold an
+// identifier are decoded, so a purge costs a byte scan of the log.
+func anonymise(tx *bolt.Tx, ids []string) error {
+	for _, name := range [][]byte{bAudit, bAuditAgg} {
+		b := tx.Bucket(name)
+		type rewrite struct {
+			k []byte
+			e audit.Event
+		}
+		var todo []rewrite
+		err := b.ForEach(func(k, v []byte) error {
+			var e audit.Event
+			decoded, changed := false, false
+			for _, id := range ids {
+				if !bytes.Contains(v, []byte(id)) {
+					continue
+				}
+				if !decoded {
+					if err := get2(v, &e); err != nil {
+						return err
+					}
+					decoded = true
+				}
+				if e.Account == id {
+					e.Account, e.Email, e.IP = deletedAccount, "", ""
+					changed = true
+				}
+				if d := replaceWord(e.Detail, id, deletedAccount); d != e.Detail {
+					e.Detail, changed = d, true
+				}
+			}
+			if changed {
+				todo = append(todo, rewrite{append([]byte(nil), k...), e})
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, r := range todo {
+			if err := put(b, r.k, r.e); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// replaceWord replaces id in s where it stands as a whole identifier,
+// not inside a longer one ("dupont.marie" in "dupont.marie2" stays).
+func replaceWord(s, id, with string) string {
+	var out strings.Builder
+	for {
+		i := strings.Index(s, id)
+		if i < 0 {
+			out.WriteString(s)
+			return out.String()
+		}
+		end := i + len(id)
+		if (i > 0 && identChar(s[i-1])) || (end < len(s) && identChar(s[end])) {
+			out.WriteString(s[:end])
+			s = s[end:]
+			continue
+		}
+		out.WriteString(s[:i])
+		out.WriteString(with)
+		s = s[end:]
+	}
+}
+
+func identChar(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '.' || c == '-' || c == '_'
 }

@@ -52,7 +52,7 @@ func growthYear(b *testing.B, parents, flood, days int) {
 		accts[i] = account.Account{ID: fmt.Sprintf("parent%04d.prenom", i), LastName: "Parent", FirstName: "Prénom",
 			Email: fmt.Sprintf("parent%04d@famille.example", i), Lang: "fr", State: account.Active, PasswordHash: hash, Created: start}
 	}
-	if err := s.SaveAccounts(accts); err != nil {
+	if err := s.ApplyImport(accts, nil, nil); err != nil {
 		b.Fatal(err)
 	}
 	n := 0

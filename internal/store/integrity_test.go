@@ -28,7 +28,7 @@ func sample(t *testing.T, n int, marker string) string {
 		}
 		as = append(as, a)
 	}
-	if err := s.SaveAccounts(as); err != nil {
+	if err := s.ApplyImport(as, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	for i := range 3 {

@@ -190,6 +190,9 @@ func rebuildIndexes(tx *bolt.Tx, rep *RepairReport) error {
 			rep.Skipped = append(rep.Skipped, fmt.Sprintf("%s %s: copied but not indexed (not an account)", bAccounts, ShowKey(string(bAccounts), k)))
 			return nil
 		}
+		if a.Email == "" {
+			return nil
+		}
 		return tx.Bucket(bByEmail).Put(join(a.Email, a.ID), nil)
 	})
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -151,11 +152,11 @@ func TestAccounts(t *testing.T) {
 	if err := s.CreateAccount(a); !errors.Is(err, account.ErrExists) {
 		t.Fatalf("duplicate create: %v", err)
 	}
-	if err := s.SaveAccounts([]account.Account{b}); err != nil {
+	if err := s.ApplyImport([]account.Account{b}, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	got, err := s.Account("dupont.marie")
-	if err != nil || got != a {
+	if err != nil || !reflect.DeepEqual(got, a) {
 		t.Fatalf("Account = %+v, %v", got, err)
 	}
 	if _, err := s.Account("nobody"); !errors.Is(err, account.ErrNotFound) {

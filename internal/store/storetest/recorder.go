@@ -109,10 +109,16 @@ func (r *Recorder) UpdateAccount(a account.Account) error {
 	return r.Store.UpdateAccount(a)
 }
 
-// SaveAccounts writes many accounts.
-func (r *Recorder) SaveAccounts(as []account.Account) error {
-	r.write("SaveAccounts")
-	return r.Store.SaveAccounts(as)
+// ApplyImport writes an import.
+func (r *Recorder) ApplyImport(put []account.Account, purge []string, events []audit.Event) error {
+	r.write("ApplyImport")
+	return r.Store.ApplyImport(put, purge, events)
+}
+
+// DeleteAccount deletes an account.
+func (r *Recorder) DeleteAccount(id string, ev audit.Event) error {
+	r.write("DeleteAccount")
+	return r.Store.DeleteAccount(id, ev)
 }
 
 // SetPassword writes a new password hash and what goes with it.
