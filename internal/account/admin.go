@@ -21,8 +21,11 @@ func (s *Service) Add(ctx context.Context, a Account, pw string) (Account, error
 	if a.ID, err = identity.NormalizeIdentifier(a.ID); err != nil {
 		return a, err
 	}
-	if a.Email, err = identity.NormalizeEmail(a.Email); err != nil {
-		return a, err
+	// No address is allowed: the parent starts with a printed letter.
+	if a.Email != "" {
+		if a.Email, err = identity.NormalizeEmail(a.Email); err != nil {
+			return a, err
+		}
 	}
 	if a.LastName, err = identity.NormalizeName(a.LastName); err != nil {
 		return a, fmt.Errorf("last name: %w", err)

@@ -47,7 +47,8 @@ type Change struct {
 	// Lines are the file's lines naming this adult; none for accounts
 	// the file does not name (disabled or purged).
 	Lines []int
-	// Fields says what an update changes, in words, old → new.
+	// Fields says what an update changes, old → new, in full: for the
+	// operator's screen (the audit gets them masked).
 	Fields []FieldChange
 	// MatchedBy says how an existing account was recognised: "identifier",
 	// "name and e-mail", or "name and a child" (the e-mail changed).
@@ -339,11 +340,7 @@ func applyAdult(old Account, ad importcsv.Adult, children []Child) (Account, []F
 		if (v == "" && keepIfEmpty) || *dst == v {
 			return
 		}
-		was, is := *dst, v
-		if field == "e-mail" { // masked like in every report and log
-			was, is = outbox.MaskAddress(was), outbox.MaskAddress(is)
-		}
-		fields = append(fields, FieldChange{Field: field, Old: was, New: is})
+		fields = append(fields, FieldChange{Field: field, Old: *dst, New: v})
 		*dst = v
 	}
 	set("last name", &a.LastName, ad.LastName, true)
@@ -381,7 +378,11 @@ func describeFields(fs []FieldChange) string {
 			parts[i] = "children"
 			continue
 		}
-		parts[i] = f.Field + " " + orDash(f.Old) + " → " + orDash(f.New)
+		was, is := f.Old, f.New
+		if f.Field == "e-mail" { // masked, as in every log
+			was, is = outbox.MaskAddress(was), outbox.MaskAddress(is)
+		}
+		parts[i] = f.Field + " " + orDash(was) + " → " + orDash(is)
 	}
 	return strings.Join(parts, "; ")
 }

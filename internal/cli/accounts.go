@@ -120,7 +120,7 @@ func cmdAdd(ctx context.Context, s *services, args []string, out io.Writer) int 
 	fs.StringVar(&a.ID, "identifier", "", "identifier (default: generated from the names, e.g. dupont.marie)")
 	fs.StringVar(&a.LastName, "last-name", "", "last name")
 	fs.StringVar(&a.FirstName, "first-name", "", "first name")
-	fs.StringVar(&a.Email, "email", "", "e-mail address given to the school")
+	fs.StringVar(&a.Email, "email", "", "e-mail address given to the school (none: the parent needs a letter)")
 	fs.StringVar(&a.Lang, "lang", "", "preferred language: fr or en")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -135,6 +135,10 @@ func cmdAdd(ctx context.Context, s *services, args []string, out io.Writer) int 
 	if err != nil {
 		fmt.Fprintln(out, "sesame accounts add:", describe(err))
 		return 1
+	}
+	if a.Email == "" {
+		fmt.Fprintf(out, "created %s (%s, no e-mail); no password yet: the parent needs an activation letter\n", a.ID, a.Name())
+		return 0
 	}
 	fmt.Fprintf(out, "created %s (%s, %s); no password yet: the parent chooses one with « Récupérer son identifiant et son mot de passe »\n", a.ID, a.Name(), a.Email)
 	return 0
@@ -202,19 +206,38 @@ func cmdOne(ctx context.Context, s *services, cmd, id string, input []byte, out 
 	return 0
 }
 
-// flagsFirst moves options before the other arguments, so
-// `import FILE --skip-invalid` means what it says (the flag package stops
-// at the first argument that is not an option).
-func flagsFirst(args []string) []string {
+// flagsFirst moves options, with their values, before the other
+// arguments, so `import FILE --sync --purge-after 1y` means what it
+// says (the flag package stops at the first argument that is not an
+// option). fs tells which options take a value.
+func flagsFirst(fs *flag.FlagSet, args []string) []string {
 	var flags, rest []string
-	for _, a := range args {
-		if strings.HasPrefix(a, "-") {
-			flags = append(flags, a)
-		} else {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			rest = append(rest, args[i+1:]...)
+			break
+		}
+		if !strings.HasPrefix(a, "-") || a == "-" {
 			rest = append(rest, a)
+			continue
+		}
+		flags = append(flags, a)
+		name := strings.TrimLeft(a, "-")
+		if strings.Contains(name, "=") {
+			continue
+		}
+		if f := fs.Lookup(name); f != nil && !isBool(f) && i+1 < len(args) {
+			i++
+			flags = append(flags, args[i])
 		}
 	}
 	return append(flags, rest...)
+}
+
+func isBool(f *flag.Flag) bool {
+	b, ok := f.Value.(interface{ IsBoolFlag() bool })
+	return ok && b.IsBoolFlag()
 }
 
 // describe says what went wrong in words for the IT person.

@@ -24,7 +24,7 @@ func cmdEdit(s *services, args []string, req adminRequest, out io.Writer) int {
 	opt("first-name", "new first name", &e.FirstName)
 	opt("phone", "new phone number", &e.Phone)
 	opt("lang", "language of the e-mails: fr or en", &e.Lang)
-	if err := fs.Parse(flagsFirst(args)); err != nil {
+	if err := fs.Parse(flagsFirst(fs, args)); err != nil {
 		return 2
 	}
 	if fs.NArg() != 1 {
@@ -52,7 +52,7 @@ func cmdDelete(s *services, args []string, req adminRequest, out io.Writer) int 
 	fs := flag.NewFlagSet("delete", flag.ContinueOnError)
 	fs.SetOutput(out)
 	yes := fs.Bool("yes", false, "do not ask for confirmation")
-	if err := fs.Parse(flagsFirst(args)); err != nil {
+	if err := fs.Parse(flagsFirst(fs, args)); err != nil {
 		return 2
 	}
 	if fs.NArg() != 1 {

@@ -29,7 +29,7 @@ func cmdImport(s *services, args []string, req adminRequest, out io.Writer) int 
 	purge := fs.String("purge-after", "1y", "with --sync: delete accounts disabled by sync longer than this (1y, 18mo, 90d, never)")
 	fs.BoolVar(&o.AllowMassDisable, "allow-mass-disable", false, "with --sync: allow disabling more than half of the active accounts")
 	verbose := fs.Bool("verbose", false, "list every created and unchanged account")
-	if err := fs.Parse(flagsFirst(args)); err != nil {
+	if err := fs.Parse(flagsFirst(fs, args)); err != nil {
 		return 2
 	}
 	if fs.NArg() > 1 {
