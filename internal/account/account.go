@@ -5,10 +5,12 @@ package account
 
 import (
 	"errors"
+	"sort"
 	"strings"
 	"time"
 
 	"sesame/internal/audit"
+	"sesame/internal/identity"
 	"sesame/internal/mail/outbox"
 )
 
@@ -135,4 +137,34 @@ type Store interface {
 	CreateSession(tokenHash []byte, s Session, ev *audit.Event) error
 	Session(tokenHash []byte) (Session, error)
 	DeleteSession(tokenHash []byte) error
+}
+
+// InClass reports whether one of the account's children is in class,
+// compared as identity.FoldName folds them, so "6e A", "6E-A" and "6ea"
+// name one class. It is how every command's --class chooses accounts.
+func (a Account) InClass(class string) bool {
+	want := identity.FoldName(class)
+	for _, c := range a.Children {
+		if identity.FoldName(c.Class) == want {
+			return true
+		}
+	}
+	return false
+}
+
+// Classes returns the classes of the accounts' children, sorted, each
+// once as first written: what a --class that matched nothing can offer.
+func Classes(as []Account) []string {
+	seen := make(map[string]bool)
+	var out []string
+	for _, a := range as {
+		for _, c := range a.Children {
+			if k := identity.FoldName(c.Class); k != "" && !seen[k] {
+				seen[k] = true
+				out = append(out, c.Class)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
 }

@@ -38,7 +38,7 @@ Commands:
                                      adults 1 and 2 (French or English column names).
   add --last-name N --first-name P [--email E] [--identifier ID] [--lang fr|en]
   edit ID [--email E] [--last-name N] [--first-name P] [--phone T] [--lang fr|en]
-  list                               every account, one per line
+  list [--not-activated] [--class C] every account (or those), one per line
   show WHO                           one account in detail: identifier, e-mail or name
   export                             every account as CSV (UTF-8, ";"), for the school's
                                      data protection requests
@@ -93,7 +93,7 @@ func execAdmin(s *services, req adminRequest, out io.Writer) int {
 	case "delete":
 		return cmdDelete(s, rest, req, out)
 	case "list":
-		return cmdList(s, out)
+		return cmdList(s, rest, out)
 	case "export":
 		return cmdExport(s, out)
 	case "show":
@@ -144,17 +144,35 @@ func cmdAdd(ctx context.Context, s *services, args []string, out io.Writer) int 
 	return 0
 }
 
-func cmdList(s *services, out io.Writer) int {
-	as, err := s.accounts.List()
+func cmdList(s *services, args []string, out io.Writer) int {
+	fs := flag.NewFlagSet("list", flag.ContinueOnError)
+	fs.SetOutput(out)
+	notActivated := fs.Bool("not-activated", false, "only accounts whose parent has not chosen a password yet")
+	class := fs.String("class", "", "only the parents of a pupil in this class (e.g. \"6e A\")")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	all, err := s.accounts.List()
 	// Broken records are reported after the good ones are listed.
 	if err != nil && !errors.Is(err, store.ErrCorrupt) {
 		fmt.Fprintln(out, "sesame accounts list:", err)
 		return 1
 	}
+	var as []account.Account
+	for _, a := range all {
+		if (*notActivated && a.Activated()) || (*class != "" && !a.InClass(*class)) {
+			continue
+		}
+		as = append(as, a)
+	}
+	if *class != "" && len(as) == 0 {
+		fmt.Fprintf(out, "sesame accounts list: no account has a child in class %q; classes: %s\n", *class, strings.Join(account.Classes(all), ", "))
+		return 1
+	}
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "IDENTIFIER\tNAME\tE-MAIL\tLANG\tSTATE\tPASSWORD")
+	fmt.Fprintln(tw, "IDENTIFIER\tNAME\tE-MAIL\tCHILDREN\tSTATE\tPASSWORD")
 	for _, a := range as {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", a.ID, a.Name(), a.Email, orDash(a.Lang), a.State, pwState(a))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", a.ID, a.Name(), orDash(a.Email), orDash(a.ChildrenLabel()), a.State, pwState(a))
 	}
 	tw.Flush()
 	fmt.Fprintf(out, "%d account(s)\n", len(as))
