@@ -98,8 +98,8 @@ type ImportReport struct {
 // instead of creating a second one. An adult matching several accounts,
 // or two adults matching one, is reported as ambiguous. Matched accounts
 // get the file's names, e-mail (kept when the file has none), phone,
-// civility, language (when given) and children; passwords and sessions
-// are never touched. It is idempotent: the same file twice changes
+// civility, language (only when they have none yet) and children;
+// passwords and sessions are never touched. It is idempotent: the same file twice changes
 // nothing the second time.
 //
 // Rejected lines or ambiguities stop the import (nothing written) unless
@@ -179,6 +179,11 @@ func (s *Service) Import(res *importcsv.Result, o ImportOptions) (ImportReport, 
 			put = append(put, a)
 			ev(audit.AccountCreated, a.ID, "imported"+linesDetail(ad.Lines))
 			continue
+		}
+		if old.Lang != "" {
+			// The language a parent chose on the portal (or the school
+			// set) wins over the export's: only a blank one is filled.
+			ad.Lang = ""
 		}
 		a, fields := applyAdult(old, ad, children)
 		enable := old.State == Disabled && old.DisabledBy == DisabledBySync

@@ -150,6 +150,27 @@ func TestImportAcrossYears(t *testing.T) {
 	}
 }
 
+func TestImportKeepsTheLanguageAParentChose(t *testing.T) {
+	s, st, _, _ := newService(t)
+	ad := adultRow(2, "Smith", "John", "john@exemple.fr")
+	s.Import(result(ad), account.ImportOptions{})
+	if a, _ := st.Account("smith.john"); a.Lang != "" {
+		t.Fatalf("lang %q", a.Lang)
+	}
+	ad.Lang = "fr"
+	s.Import(result(ad), account.ImportOptions{})
+	if a, _ := st.Account("smith.john"); a.Lang != "fr" {
+		t.Fatalf("a blank language was not filled: %q", a.Lang)
+	}
+	if err := s.SetLang("smith.john", "en"); err != nil { // the parent switches
+		t.Fatal(err)
+	}
+	rep, _ := s.Import(result(ad), account.ImportOptions{})
+	if a, _ := st.Account("smith.john"); a.Lang != "en" || rep.Unchanged != 1 {
+		t.Fatalf("the export overrode the parent's language: %q %+v", a.Lang, rep)
+	}
+}
+
 func TestImportReenablesAccountsBackInTheExport(t *testing.T) {
 	s, st, clk, _ := newService(t)
 	f := result(adultRow(2, "Petit", "Anne", "anne@exemple.fr"), adultRow(3, "Roux", "Max", "max@exemple.fr"))
