@@ -124,10 +124,15 @@ func TestPDFText(t *testing.T) {
 func TestPDFNoContacts(t *testing.T) {
 	s := testSchool()
 	s.Phone, s.Email, s.Hours, s.PortalURL = "", "", "", ""
-	_, pages := render1(t, s, []Letter{letter("a.b", "", "B", "A", "fr")})
+	// A language Sésame does not speak gets the French letter.
+	_, pages := render1(t, s, []Letter{letter("a.b", "", "B", "A", "de")})
 	text := pages[0].Text
-	if !strings.Contains(text, "secrétariat de\nl'établissement.") && !strings.Contains(text, "l'établissement.") {
-		t.Errorf("help sentence missing:\n%s", text)
+	prose := strings.ReplaceAll(text, "\n", " ")
+	if !strings.Contains(prose, "vous pouvez contacter le secrétariat de l'établissement.") || strings.Contains(prose, "l'établissement\u00a0:") {
+		t.Errorf("help sentence missing or announcing contacts:\n%s", text)
+	}
+	if !strings.Contains(text, "Espace Parents — votre accès") {
+		t.Errorf("not the French letter:\n%s", text)
 	}
 	for _, s := range []string{"Téléphone", "Adresse e-mail", "Horaires", "Adresse de l'Espace Parents"} {
 		if strings.Contains(text, s) {
@@ -330,6 +335,24 @@ func TestPDFCrowdedLetterFits(t *testing.T) {
 	}
 	if os.Getenv("LETTERS_CROWDED_PDF") != "" {
 		os.WriteFile(os.Getenv("LETTERS_CROWDED_PDF"), buf.Bytes(), 0o644)
+	}
+}
+
+// A letter that cannot fit even in smaller print is refused rather than
+// cut off at the bottom of the page.
+func TestPDFRefusesWhatCannotFit(t *testing.T) {
+	var kids []account.Child
+	for i := range 80 {
+		kids = append(kids, child(strings.Repeat("Lefebvre-Dupont ", 6), fmt.Sprintf("Jean-Baptiste %d", i), "2nde 1"))
+	}
+	ls := []Letter{letter("a.b", "", "B", "A", "fr"), letter("big.family", "", "B", "A", "fr", kids...)}
+	var buf bytes.Buffer
+	err := WritePDF(&buf, testSchool(), ls)
+	if !errors.Is(err, errTooLong) || !strings.Contains(err.Error(), "letter 2 (big.family)") {
+		t.Errorf("error %v, want errTooLong naming letter 2", err)
+	}
+	if buf.Len() != 0 {
+		t.Errorf("%d bytes written despite the error", buf.Len())
 	}
 }
 
