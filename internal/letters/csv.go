@@ -1,9 +1,8 @@
 package letters
 
 import (
-	"bufio"
-	"encoding/csv"
 	"io"
+	"sesame/internal/spreadsheet"
 	"strings"
 )
 
@@ -19,9 +18,9 @@ var csvHeader = []string{"identifiant", "nom", "prénom", "enfants", "code", "li
 // DUPONT (CM2)"; "expire" is the date the letter prints, in the row's
 // language. An empty list writes the header alone.
 //
-// A cell starting with = + - @ (or a tab or carriage return) gets a
-// leading apostrophe: spreadsheets run such cells as formulas, and names
-// come from a file anyone in the school may have edited.
+// Cells are made safe by package spreadsheet, the one place of that rule
+// (no formula injection: names come from a file anyone in the school may
+// have edited).
 func WriteCSV(w io.Writer, s School, ls []Letter) error {
 	b, err := bundle()
 	if err != nil {
@@ -47,38 +46,14 @@ func WriteCSV(w io.Writer, s School, ls []Letter) error {
 			ExpiryDate(b, l.Lang, s.Zone, l.Expires),
 		})
 	}
-	bw := bufio.NewWriter(w)
-	if _, err := bw.WriteString("\uFEFF"); err != nil {
-		return err
-	}
-	cw := csv.NewWriter(bw)
-	cw.Comma = ';'
-	cw.UseCRLF = true
-	if err := cw.Write(csvHeader); err != nil {
+	sw := spreadsheet.NewWriter(w)
+	if err := sw.Write(csvHeader...); err != nil {
 		return err
 	}
 	for _, row := range rows {
-		for k, cell := range row {
-			row[k] = defuse(cell)
-		}
-		if err := cw.Write(row); err != nil {
+		if err := sw.Write(row...); err != nil {
 			return err
 		}
 	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
-		return err
-	}
-	return bw.Flush()
-}
-
-// defuse keeps a spreadsheet from reading a cell as a formula (OWASP's
-// "CSV injection"): the apostrophe makes it text. It may show in a merged
-// letter, which is the lesser harm, and real names, codes and links never
-// start with these characters.
-func defuse(cell string) string {
-	if cell != "" && strings.ContainsRune("=+-@\t\r", rune(cell[0])) {
-		return "'" + cell
-	}
-	return cell
+	return sw.Flush()
 }
