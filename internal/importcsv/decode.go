@@ -76,6 +76,9 @@ func decode(data []byte) (decoded, error) {
 			return decoded{}, fmt.Errorf("%w: %w", ErrUnreadable, err)
 		}
 		d = decoded{text: string(text), enc: EncodingWindows1252, bad: check1252Lines(data)}
+		if len(d.bad) > 0 {
+			d.text = keepUTF8Lines(data, d)
+		}
 	}
 	if strings.TrimSpace(d.text) == "" {
 		return decoded{}, ErrEmpty
@@ -165,6 +168,34 @@ func check1252Lines(data []byte) []badLine {
 		i += max(n, 1)
 	}
 	return bad
+}
+
+// keepUTF8Lines rebuilds the text of a Windows-1252 file keeping as
+// they are the bad lines that are valid UTF-8: they are rejected all the
+// same, but a header typed in another program is then read right.
+func keepUTF8Lines(data []byte, d decoded) string {
+	var b strings.Builder
+	b.Grow(len(d.text))
+	dec := charmap.Windows1252.NewDecoder()
+	next := 0 // index in d.bad
+	for line := 1; len(data) > 0; line++ {
+		l, rest, nl := bytes.Cut(data, []byte("\n"))
+		bad := next < len(d.bad) && d.bad[next].line == line
+		if bad {
+			next++
+		}
+		if bad && utf8.Valid(l) {
+			b.Write(l)
+		} else {
+			t, _ := dec.Bytes(l)
+			b.Write(t)
+		}
+		if nl {
+			b.WriteByte('\n')
+		}
+		data = rest
+	}
+	return b.String()
 }
 
 // firstBad returns the first bad line in [from, to].

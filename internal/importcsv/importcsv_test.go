@@ -181,7 +181,7 @@ func TestParse(t *testing.T) {
 			input: []byte("last_name;prenom;Courriel\n" +
 				"Dupont;Marie;marie.dupont@example.com\n"),
 			want: importcsv.Result{Shape: adults, Columns: cols("last_name=last name", "prenom=first name", "Courriel=e-mail"), Lines: 1,
-				Adults: []importcsv.Adult{{Lines: []int{2}, LastName: "Dupont", FirstName: "Marie", Email: "marie.dupont@example.com"}},
+				Adults:   []importcsv.Adult{{Lines: []int{2}, LastName: "Dupont", FirstName: "Marie", Email: "marie.dupont@example.com"}},
 				Encoding: utf8Enc, Delimiter: ';'},
 		},
 		{

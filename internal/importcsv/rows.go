@@ -403,13 +403,18 @@ func (p *parser) find(a person) int {
 // normalizeCivility reads the usual ways of writing Monsieur and Madame
 // as "M." and "Mme", and keeps any other civility as written.
 func normalizeCivility(v string) (string, error) {
-	switch foldHeader(v) {
+	// Checked first: folding drops the control characters it must refuse.
+	c, err := identity.CleanText(v, maxCivility)
+	if err != nil {
+		return "", err
+	}
+	switch foldHeader(c) {
 	case "m", "mr", "monsieur":
 		return "M.", nil
 	case "mme", "madame", "mrs", "ms":
 		return "Mme", nil
 	}
-	return identity.CleanText(v, maxCivility)
+	return c, nil
 }
 
 // normalizeLang maps the ways a file may name a language to "fr" or "en".
