@@ -47,7 +47,7 @@ var (
 	// ErrNoHeader means the first non-blank line is not a header: none of
 	// its cells is a known column name, or it could not be parsed. The
 	// error returned says what was found and what each shape expects.
-	ErrNoHeader = errors.New("importcsv: no header line with column names (expected e.g. Nom;Prénom;E-mail)")
+	ErrNoHeader = errors.New("importcsv: no header line with column names")
 
 	// ErrMissingColumn means the header lacks a required column. The error
 	// returned is a *MissingColumnError listing which ones.
