@@ -284,6 +284,11 @@ func viaAdd(t testing.TB, e *env, k kind, in string) verdict {
 		}
 		return verdict{}
 	}
+	if k == kindEmail && a.Email == "" {
+		// As at the import: an account without an address (the parent
+		// gets a letter), not an input accepted as an address.
+		return verdict{}
+	}
 	return verdict{true, [kinds]string{a.ID, a.Email, a.LastName, a.FirstName}[k]}
 }
 
