@@ -37,11 +37,15 @@ type Column struct {
 	Meaning string
 }
 
-// Adult is one person who will sign in, merged from every line of the
-// file that names them: the same normalised name and e-mail (or the same
-// identifier) on several lines is one Adult with several children.
+// Adult is one person who will sign in, merged from every accepted line
+// of the file that names them: the same identifier, or else the same
+// folded last and first names (identity.FoldName) and e-mail, on several
+// lines is one Adult with several children. An adult named by e-mail only
+// is merged on the e-mail. Where lines disagree on the civility, phone or
+// language, the first line that gives one wins.
 type Adult struct {
-	// Lines are the lines the adult appears on, in file order.
+	// Lines are the accepted lines the adult appears on, in file order,
+	// each once.
 	Lines []int
 	// Identifier is the lower-cased sign-in identifier, or empty when the
 	// file gave none; see Result.AssignIdentifiers.
@@ -52,9 +56,10 @@ type Adult struct {
 	// are empty when the file names responsible adults by e-mail only.
 	LastName, FirstName string
 	// Email is the normalised address, empty for an adult without one
-	// (listed in Result.WithoutEmail).
+	// (listed by Result.WithoutEmail).
 	Email string
-	// Phone is as written, trimmed; may be empty.
+	// Phone is as written, trimmed, with runs of spaces collapsed; may be
+	// empty.
 	Phone string
 	// Lang is "fr", "en" or empty when the file does not say.
 	Lang string
@@ -68,8 +73,11 @@ type Pupil struct {
 	// Key identifies the pupil across imports: "id:" and the file's pupil
 	// number when it has that column, else "name:" and the folded last and
 	// first names (identity.FoldName) joined by "|".
-	Key                 string
+	// The file's pupil number is upper-cased, without spaces.
+	Key string
+	// LastName and FirstName are normalised (identity.NormalizeName).
 	LastName, FirstName string
-	// Class is as written, trimmed and with runs of spaces collapsed.
+	// Class is as written, trimmed and with runs of spaces collapsed;
+	// may be empty.
 	Class string
 }

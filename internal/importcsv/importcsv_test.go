@@ -28,7 +28,7 @@ func cp1252(t testing.TB, s string) []byte {
 }
 
 // parse parses input and fails the test on a file-level error.
-func parse(t *testing.T, input []byte) *importcsv.Result {
+func parse(t testing.TB, input []byte) *importcsv.Result {
 	t.Helper()
 	res, err := importcsv.Parse(bytes.NewReader(input))
 	if err != nil {
@@ -37,34 +37,68 @@ func parse(t *testing.T, input []byte) *importcsv.Result {
 	return res
 }
 
+// cols builds the Columns of a Result from "Header=meaning" pairs.
+func cols(pairs ...string) []importcsv.Column {
+	c := make([]importcsv.Column, len(pairs))
+	for i, p := range pairs {
+		h, m, ok := strings.Cut(p, "=")
+		if !ok {
+			panic("cols: no = in " + p)
+		}
+		c[i] = importcsv.Column{Header: h, Meaning: m}
+	}
+	return c
+}
+
 // checkResult compares every exported field of a Result.
 func checkResult(t *testing.T, got, want *importcsv.Result) {
 	t.Helper()
+	if got.Shape != want.Shape {
+		t.Errorf("Shape = %q, want %q", got.Shape, want.Shape)
+	}
+	if !reflect.DeepEqual(got.Columns, want.Columns) {
+		t.Errorf("Columns:\n got  %q\n want %q", got.Columns, want.Columns)
+	}
 	if got.Encoding != want.Encoding {
 		t.Errorf("Encoding = %q, want %q", got.Encoding, want.Encoding)
 	}
 	if got.Delimiter != want.Delimiter {
 		t.Errorf("Delimiter = %q, want %q", got.Delimiter, want.Delimiter)
 	}
-	if !reflect.DeepEqual(got.IgnoredColumns, want.IgnoredColumns) {
-		t.Errorf("IgnoredColumns = %q, want %q", got.IgnoredColumns, want.IgnoredColumns)
+	if !reflect.DeepEqual(got.IgnoredColumns, want.IgnoredColumns) || got.MoreIgnoredColumns != want.MoreIgnoredColumns {
+		t.Errorf("IgnoredColumns = %q + %d, want %q + %d", got.IgnoredColumns, got.MoreIgnoredColumns,
+			want.IgnoredColumns, want.MoreIgnoredColumns)
 	}
-	if len(got.Rows) != len(want.Rows) {
-		t.Errorf("got %d rows, want %d:\n got  %+v\n want %+v", len(got.Rows), len(want.Rows), got.Rows, want.Rows)
-	} else {
-		for i := range got.Rows {
-			if got.Rows[i] != want.Rows[i] {
-				t.Errorf("row %d:\n got  %+v\n want %+v", i, got.Rows[i], want.Rows[i])
-			}
+	if got.Lines != want.Lines {
+		t.Errorf("Lines = %d, want %d", got.Lines, want.Lines)
+	}
+	checkAdults(t, got.Adults, want.Adults)
+	checkProblems(t, "error", got.Errors, want.Errors)
+	checkProblems(t, "warning", got.Warnings, want.Warnings)
+}
+
+func checkAdults(t *testing.T, got, want []importcsv.Adult) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Errorf("got %d adults, want %d:\n got  %+v\n want %+v", len(got), len(want), got, want)
+		return
+	}
+	for i := range got {
+		if !reflect.DeepEqual(got[i], want[i]) {
+			t.Errorf("adult %d:\n got  %+v\n want %+v", i, got[i], want[i])
 		}
 	}
-	if len(got.Errors) != len(want.Errors) {
-		t.Errorf("got %d row errors, want %d:\n got  %+v\n want %+v", len(got.Errors), len(want.Errors), got.Errors, want.Errors)
-	} else {
-		for i := range got.Errors {
-			if got.Errors[i] != want.Errors[i] {
-				t.Errorf("row error %d:\n got  %+v\n want %+v", i, got.Errors[i], want.Errors[i])
-			}
+}
+
+func checkProblems(t *testing.T, what string, got, want []importcsv.RowError) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Errorf("got %d %ss, want %d:\n got  %+v\n want %+v", len(got), what, len(want), got, want)
+		return
+	}
+	for i := range got {
+		if got[i] != want[i] {
+			t.Errorf("%s %d:\n got  %+v\n want %+v", what, i, got[i], want[i])
 		}
 	}
 }
@@ -72,11 +106,18 @@ func checkResult(t *testing.T, got, want *importcsv.Result) {
 const (
 	utf8Enc = importcsv.EncodingUTF8
 	cp      = importcsv.EncodingWindows1252
+	adults  = importcsv.ShapeAdults
+)
+
+// The columns of the usual one-line-per-adult header.
+var (
+	fiveCols = cols("Identifiant=identifier", "Nom=last name", "Prénom=first name", "E-mail=e-mail", "Langue=language")
+	nameCols = cols("Nom=last name", "Prénom=first name", "E-mail=e-mail")
 )
 
 func TestParse(t *testing.T) {
-	marie := importcsv.Row{Line: 2, Identifier: "dupont.marie", LastName: "Dupont", FirstName: "Marie", Email: "marie.dupont@example.com", Lang: "fr"}
-	paul := importcsv.Row{Line: 3, LastName: "Martin", FirstName: "Paul", Email: "paul@example.org", Lang: "en"}
+	marie := importcsv.Adult{Lines: []int{2}, Identifier: "dupont.marie", LastName: "Dupont", FirstName: "Marie", Email: "marie.dupont@example.com", Lang: "fr"}
+	paul := importcsv.Adult{Lines: []int{3}, LastName: "Martin", FirstName: "Paul", Email: "paul@example.org", Lang: "en"}
 	tests := []struct {
 		name  string
 		input []byte
@@ -87,21 +128,22 @@ func TestParse(t *testing.T) {
 			input: []byte("Identifiant;Nom;Prénom;E-mail;Langue\n" +
 				"dupont.marie;Dupont;Marie;marie.dupont@example.com;fr\n" +
 				";Martin;Paul;paul@example.org;en\n"),
-			want: importcsv.Result{Rows: []importcsv.Row{marie, paul}, Encoding: utf8Enc, Delimiter: ';'},
+			want: importcsv.Result{Shape: adults, Columns: fiveCols, Lines: 2, Adults: []importcsv.Adult{marie, paul}, Encoding: utf8Enc, Delimiter: ';'},
 		},
 		{
 			name: "comma, English headers, CRLF, no final newline",
 			input: []byte("Identifier,Last Name,First Name,Email,Language\r\n" +
 				"Dupont.Marie,Dupont,Marie,Marie.Dupont@Example.com,French\r\n" +
 				",Martin,Paul,paul@example.org,English"),
-			want: importcsv.Result{Rows: []importcsv.Row{marie, paul}, Encoding: utf8Enc, Delimiter: ','},
+			want: importcsv.Result{Shape: adults, Columns: cols("Identifier=identifier", "Last Name=last name", "First Name=first name",
+				"Email=e-mail", "Language=language"), Lines: 2, Adults: []importcsv.Adult{marie, paul}, Encoding: utf8Enc, Delimiter: ','},
 		},
 		{
 			name: "UTF-8 with BOM",
 			input: []byte("\uFEFFNom;Prénom;E-mail\n" +
 				"Lefèvre;Chloé;chloe@example.com\n"),
-			want: importcsv.Result{Rows: []importcsv.Row{
-				{Line: 2, LastName: "Lefèvre", FirstName: "Chloé", Email: "chloe@example.com"},
+			want: importcsv.Result{Shape: adults, Columns: nameCols, Lines: 1, Adults: []importcsv.Adult{
+				{Lines: []int{2}, LastName: "Lefèvre", FirstName: "Chloé", Email: "chloe@example.com"},
 			}, Encoding: utf8Enc, Delimiter: ';'},
 		},
 		{
@@ -110,38 +152,44 @@ func TestParse(t *testing.T) {
 				"loeuillet.gaelle;Lœuillet;Gaëlle;gaelle@example.com;Français\r\n"+
 				";Müller;François;f.muller@example.net;ANGLAIS\r\n"+
 				";Garçon;Lætitia;l.garcon@example.com;\r\n"),
-			want: importcsv.Result{Rows: []importcsv.Row{
-				{Line: 2, Identifier: "loeuillet.gaelle", LastName: "Lœuillet", FirstName: "Gaëlle", Email: "gaelle@example.com", Lang: "fr"},
-				{Line: 3, LastName: "Müller", FirstName: "François", Email: "f.muller@example.net", Lang: "en"},
-				{Line: 4, LastName: "Garçon", FirstName: "Lætitia", Email: "l.garcon@example.com"},
+			want: importcsv.Result{Shape: adults, Columns: fiveCols, Lines: 3, Adults: []importcsv.Adult{
+				{Lines: []int{2}, Identifier: "loeuillet.gaelle", LastName: "Lœuillet", FirstName: "Gaëlle", Email: "gaelle@example.com", Lang: "fr"},
+				{Lines: []int{3}, LastName: "Müller", FirstName: "François", Email: "f.muller@example.net", Lang: "en"},
+				{Lines: []int{4}, LastName: "Garçon", FirstName: "Lætitia", Email: "l.garcon@example.com"},
 			}, Encoding: cp, Delimiter: ';'},
 		},
 		{
 			name: "headers in any order, case and accents, unknown columns ignored",
-			input: []byte("Classe;E_MAIL;PRÉNOM;nom de famille;LANGUE;Login;Téléphone\n" +
-				"6eB;marie.dupont@example.com;Marie;Dupont;Fr;dupont.marie;0102030405\n"),
-			want: importcsv.Result{Rows: []importcsv.Row{marie}, IgnoredColumns: []string{"Classe", "Téléphone"}, Encoding: utf8Enc, Delimiter: ';'},
+			input: []byte("Classe;E_MAIL;PRÉNOM;nom de famille;LANGUE;Login;Téléphone;Observations\n" +
+				"6eB;marie.dupont@example.com;Marie;Dupont;Fr;dupont.marie;01 02  03 04 05 ;rien\n"),
+			want: importcsv.Result{Shape: adults,
+				Columns: cols("E_MAIL=e-mail", "PRÉNOM=first name", "nom de famille=last name", "LANGUE=language", "Login=identifier", "Téléphone=phone"),
+				Lines:   1, Adults: []importcsv.Adult{{Lines: []int{2}, Identifier: "dupont.marie", LastName: "Dupont", FirstName: "Marie",
+					Email: "marie.dupont@example.com", Phone: "01 02 03 04 05", Lang: "fr"}},
+				IgnoredColumns: []string{"Classe", "Observations"}, Encoding: utf8Enc, Delimiter: ';'},
 		},
 		{
 			name: "header variants with spaces, hyphens and underscores",
 			input: []byte(" Adresse e-mail ; first-name ;SURNAME; lang ;IDENTIFIANT\n" +
 				"marie.dupont@example.com;Marie;Dupont;fr;dupont.marie\n"),
-			want: importcsv.Result{Rows: []importcsv.Row{marie}, Encoding: utf8Enc, Delimiter: ';'},
+			want: importcsv.Result{Shape: adults,
+				Columns: cols("Adresse e-mail=e-mail", "first-name=first name", "SURNAME=last name", "lang=language", "IDENTIFIANT=identifier"),
+				Lines:   1, Adults: []importcsv.Adult{marie}, Encoding: utf8Enc, Delimiter: ';'},
 		},
 		{
 			name: "more header variants: courriel, prenom without accent, last_name",
 			input: []byte("last_name;prenom;Courriel\n" +
 				"Dupont;Marie;marie.dupont@example.com\n"),
-			want: importcsv.Result{Rows: []importcsv.Row{
-				{Line: 2, LastName: "Dupont", FirstName: "Marie", Email: "marie.dupont@example.com"},
-			}, Encoding: utf8Enc, Delimiter: ';'},
+			want: importcsv.Result{Shape: adults, Columns: cols("last_name=last name", "prenom=first name", "Courriel=e-mail"), Lines: 1,
+				Adults:   []importcsv.Adult{{Lines: []int{2}, LastName: "Dupont", FirstName: "Marie", Email: "marie.dupont@example.com"}},
+				Encoding: utf8Enc, Delimiter: ';'},
 		},
 		{
 			name:  "mail header, Windows-1252 header with accent",
 			input: cp1252(t, "Mail,Nom,Prénom\n"+"marie.dupont@example.com,Dupont,Marie\n"),
-			want: importcsv.Result{Rows: []importcsv.Row{
-				{Line: 2, LastName: "Dupont", FirstName: "Marie", Email: "marie.dupont@example.com"},
-			}, Encoding: cp, Delimiter: ','},
+			want: importcsv.Result{Shape: adults, Columns: cols("Mail=e-mail", "Nom=last name", "Prénom=first name"), Lines: 1,
+				Adults:   []importcsv.Adult{{Lines: []int{2}, LastName: "Dupont", FirstName: "Marie", Email: "marie.dupont@example.com"}},
+				Encoding: cp, Delimiter: ','},
 		},
 		{
 			// A doubled quote is read as one, and then refused in a name
@@ -151,9 +199,9 @@ func TestParse(t *testing.T) {
 				"\"Dupont; de la Tour\";Marie;marie@example.com\n" +
 				"Martin; \"Paul;Henri\";paul@example.org\n" +
 				"Dupont;\"Marie \"\"Mimi\"\"\";marie@example.com\n"),
-			want: importcsv.Result{Rows: []importcsv.Row{
-				{Line: 2, LastName: "Dupont; de la Tour", FirstName: "Marie", Email: "marie@example.com"},
-				{Line: 3, LastName: "Martin", FirstName: "Paul;Henri", Email: "paul@example.org"},
+			want: importcsv.Result{Shape: adults, Columns: nameCols, Lines: 3, Adults: []importcsv.Adult{
+				{Lines: []int{2}, LastName: "Dupont; de la Tour", FirstName: "Marie", Email: "marie@example.com"},
+				{Lines: []int{3}, LastName: "Martin", FirstName: "Paul;Henri", Email: "paul@example.org"},
 			}, Errors: []importcsv.RowError{
 				{Line: 4, Reason: "invalid_first_name", Detail: `first name "Marie \"Mimi\"" contains '"', which has no place in a name`},
 			}, Encoding: utf8Enc, Delimiter: ';'},
@@ -162,16 +210,16 @@ func TestParse(t *testing.T) {
 			name: "comma file with quoted comma",
 			input: []byte("Nom,Prénom,E-mail\n" +
 				"\"Martin, Jr\",Paul,paul@example.org\n"),
-			want: importcsv.Result{Rows: []importcsv.Row{
-				{Line: 2, LastName: "Martin, Jr", FirstName: "Paul", Email: "paul@example.org"},
+			want: importcsv.Result{Shape: adults, Columns: nameCols, Lines: 1, Adults: []importcsv.Adult{
+				{Lines: []int{2}, LastName: "Martin, Jr", FirstName: "Paul", Email: "paul@example.org"},
 			}, Encoding: utf8Enc, Delimiter: ','},
 		},
 		{
 			name: "comma in header cell does not beat semicolons",
 			input: []byte("Nom;Prénom;E-mail;\"Remarque, libre\"\n" +
 				"Dupont;Marie;marie@example.com;rien, merci\n"),
-			want: importcsv.Result{Rows: []importcsv.Row{
-				{Line: 2, LastName: "Dupont", FirstName: "Marie", Email: "marie@example.com"},
+			want: importcsv.Result{Shape: adults, Columns: nameCols, Lines: 1, Adults: []importcsv.Adult{
+				{Lines: []int{2}, LastName: "Dupont", FirstName: "Marie", Email: "marie@example.com"},
 			}, IgnoredColumns: []string{"Remarque, libre"}, Encoding: utf8Enc, Delimiter: ';'},
 		},
 		{
@@ -183,9 +231,9 @@ func TestParse(t *testing.T) {
 				"   ;  ; \n" +
 				"Martin;Paul;paul@example.org\n" +
 				"\n\n"),
-			want: importcsv.Result{Rows: []importcsv.Row{
-				{Line: 6, LastName: "Dupont", FirstName: "Marie", Email: "marie@example.com"},
-				{Line: 9, LastName: "Martin", FirstName: "Paul", Email: "paul@example.org"},
+			want: importcsv.Result{Shape: adults, Columns: nameCols, Lines: 2, Adults: []importcsv.Adult{
+				{Lines: []int{6}, LastName: "Dupont", FirstName: "Marie", Email: "marie@example.com"},
+				{Lines: []int{9}, LastName: "Martin", FirstName: "Paul", Email: "paul@example.org"},
 			}, Encoding: utf8Enc, Delimiter: ';'},
 		},
 		{
@@ -193,40 +241,52 @@ func TestParse(t *testing.T) {
 			input: []byte("Nom;Prénom;E-mail\r" +
 				"Dupont;Marie;marie@example.com\r\r" +
 				"Martin;Paul;paul@example.org\r"),
-			want: importcsv.Result{Rows: []importcsv.Row{
-				{Line: 2, LastName: "Dupont", FirstName: "Marie", Email: "marie@example.com"},
-				{Line: 4, LastName: "Martin", FirstName: "Paul", Email: "paul@example.org"},
+			want: importcsv.Result{Shape: adults, Columns: nameCols, Lines: 2, Adults: []importcsv.Adult{
+				{Lines: []int{2}, LastName: "Dupont", FirstName: "Marie", Email: "marie@example.com"},
+				{Lines: []int{4}, LastName: "Martin", FirstName: "Paul", Email: "paul@example.org"},
 			}, Encoding: utf8Enc, Delimiter: ';'},
 		},
 		{
 			name: "names trimmed, spaces collapsed, NFC; e-mail trimmed and lower-cased",
 			input: []byte("Nom;Prénom;E-mail;Langue\n" +
 				"  Le\u00a0 Goff ;He\u0301le\u0300ne ;  Helene.LeGoff@Example.COM ; \n"),
-			want: importcsv.Result{Rows: []importcsv.Row{
-				{Line: 2, LastName: "Le Goff", FirstName: "Hélène", Email: "helene.legoff@example.com"},
-			}, Encoding: utf8Enc, Delimiter: ';'},
+			want: importcsv.Result{Shape: adults, Columns: cols("Nom=last name", "Prénom=first name", "E-mail=e-mail", "Langue=language"),
+				Lines: 1, Adults: []importcsv.Adult{
+					{Lines: []int{2}, LastName: "Le Goff", FirstName: "Hélène", Email: "helene.legoff@example.com"},
+				}, Encoding: utf8Enc, Delimiter: ';'},
 		},
 		{
-			name: "shared family e-mail is fine",
+			name: "two adults sharing one address are two adults",
 			input: []byte("Nom;Prénom;E-mail\n" +
 				"Dupont;Marie;famille@example.com\n" +
 				"Dupont;Jean;Famille@example.com\n"),
-			want: importcsv.Result{Rows: []importcsv.Row{
-				{Line: 2, LastName: "Dupont", FirstName: "Marie", Email: "famille@example.com"},
-				{Line: 3, LastName: "Dupont", FirstName: "Jean", Email: "famille@example.com"},
+			want: importcsv.Result{Shape: adults, Columns: nameCols, Lines: 2, Adults: []importcsv.Adult{
+				{Lines: []int{2}, LastName: "Dupont", FirstName: "Marie", Email: "famille@example.com"},
+				{Lines: []int{3}, LastName: "Dupont", FirstName: "Jean", Email: "famille@example.com"},
+			}, Encoding: utf8Enc, Delimiter: ';'},
+		},
+		{
+			name: "the same adult on two lines is one adult",
+			input: []byte("Nom;Prénom;E-mail\n" +
+				"Dupont;Hélène;helene@example.com\n" +
+				"Martin;Paul;paul@example.org\n" +
+				"DUPONT;HELENE; Helene@Example.com\n"),
+			want: importcsv.Result{Shape: adults, Columns: nameCols, Lines: 3, Adults: []importcsv.Adult{
+				{Lines: []int{2, 4}, LastName: "Dupont", FirstName: "Hélène", Email: "helene@example.com"},
+				{Lines: []int{3}, LastName: "Martin", FirstName: "Paul", Email: "paul@example.org"},
 			}, Encoding: utf8Enc, Delimiter: ';'},
 		},
 		{
 			name:  "header only",
 			input: []byte("Nom;Prénom;E-mail\r\n"),
-			want:  importcsv.Result{Encoding: utf8Enc, Delimiter: ';'},
+			want:  importcsv.Result{Shape: adults, Columns: nameCols, Encoding: utf8Enc, Delimiter: ';'},
 		},
 		{
 			name: "trailing empty column in header and rows",
 			input: []byte("Nom;Prénom;E-mail;\n" +
 				"Dupont;Marie;marie@example.com;\n"),
-			want: importcsv.Result{Rows: []importcsv.Row{
-				{Line: 2, LastName: "Dupont", FirstName: "Marie", Email: "marie@example.com"},
+			want: importcsv.Result{Shape: adults, Columns: nameCols, Lines: 1, Adults: []importcsv.Adult{
+				{Lines: []int{2}, LastName: "Dupont", FirstName: "Marie", Email: "marie@example.com"},
 			}, Encoding: utf8Enc, Delimiter: ';'},
 		},
 	}
@@ -241,25 +301,24 @@ func TestParseRowErrors(t *testing.T) {
 	const header = "Identifiant;Nom;Prénom;E-mail;Langue\n"
 	long := strings.Repeat("é", 101)
 	tests := []struct {
-		name     string
-		input    []byte
-		wantRows []importcsv.Row
-		want     []importcsv.RowError
+		name       string
+		input      []byte
+		enc        string
+		lines      int
+		wantAdults []importcsv.Adult
+		want       []importcsv.RowError
 	}{
 		{
 			name:  "missing last name",
 			input: []byte(header + "dupont.marie;;Marie;marie@example.com;fr\n"),
+			lines: 1,
 			want:  []importcsv.RowError{{Line: 2, Reason: "missing_last_name", Detail: "last name is empty"}},
 		},
 		{
 			name:  "missing first name, after a blank line",
 			input: []byte(header + "\n;Dupont; ;marie@example.com;fr\n"),
+			lines: 1,
 			want:  []importcsv.RowError{{Line: 3, Reason: "missing_first_name", Detail: "first name is empty"}},
-		},
-		{
-			name:  "missing e-mail",
-			input: []byte(header + ";Dupont;Marie;;fr\n"),
-			want:  []importcsv.RowError{{Line: 2, Reason: "missing_email", Detail: "e-mail is empty"}},
 		},
 		{
 			name: "invalid e-mails",
@@ -273,6 +332,7 @@ func TestParseRowErrors(t *testing.T) {
 				";Dupont;Marie;\"marie@example.com\nBcc: x@example.com\";\n" +
 				";Dupont;Marie;marie@example.com (maman);\n" +
 				";Dupont;Marie;marie@[192.0.2.1];\n"),
+			lines: 9,
 			want: []importcsv.RowError{
 				{Line: 2, Reason: "invalid_email", Detail: `invalid e-mail "marie.dupont.example.com": not an e-mail address`},
 				{Line: 3, Reason: "invalid_email", Detail: `invalid e-mail "Marie Dupont <marie@example.com>": give the bare address, without a name`},
@@ -280,7 +340,7 @@ func TestParseRowErrors(t *testing.T) {
 				{Line: 5, Reason: "invalid_email", Detail: `invalid e-mail "marie@gmail": domain has no dot`},
 				{Line: 6, Reason: "invalid_email", Detail: `invalid e-mail "marie@@example.com": not an e-mail address`},
 				{Line: 7, Reason: "invalid_email", Detail: `invalid e-mail "marie dupont@example.com": contains a space`},
-				{Line: 8, Reason: "invalid_email", Detail: `invalid e-mail "marie@example.com\nBcc: x@example.com": contains a control or invisible character`},
+				{Line: 8, Reason: "two_emails", Detail: `two e-mail addresses in one cell "marie@example.com\nBcc: x@example.com": keep one address per cell, and give the other adult a line of their own`},
 				{Line: 10, Reason: "invalid_email", Detail: `invalid e-mail "marie@example.com (maman)": give the bare address, without a name`},
 				{Line: 11, Reason: "invalid_email", Detail: `invalid e-mail "marie@[192.0.2.1]": IP addresses are not accepted as domain`},
 			},
@@ -292,39 +352,59 @@ func TestParseRowErrors(t *testing.T) {
 				"_dupont;Dupont;Marie;marie@example.com;\n" +
 				"m;Dupont;Marie;marie@example.com;\n" +
 				"dupont marie;Dupont;Marie;marie@example.com;\n" +
-				strings.Repeat("a", 65) + ";Dupont;Marie;marie@example.com;\n"),
+				strings.Repeat("a", 65) + ";Dupont;Marie;marie@example.com;\n" +
+				strings.Repeat("b", 90) + ";Dupont;Marie;marie@example.com;\n"),
+			lines: 6,
 			want: []importcsv.RowError{
 				{Line: 2, Reason: "invalid_identifier", Detail: `invalid identifier "é.dupont": must start with a letter or a digit`},
 				{Line: 3, Reason: "invalid_identifier", Detail: `invalid identifier "_dupont": must start with a letter or a digit`},
 				{Line: 4, Reason: "invalid_identifier", Detail: `invalid identifier "m": shorter than 2 characters`},
 				{Line: 5, Reason: "invalid_identifier", Detail: `invalid identifier "dupont marie": only letters a-z, digits, '.', '_' and '-' are allowed`},
-				{Line: 6, Reason: "invalid_identifier", Detail: `invalid identifier "` + strings.Repeat("a", 60) + `…": longer than 64 characters`},
+				{Line: 6, Reason: "invalid_identifier", Detail: `invalid identifier "` + strings.Repeat("a", 65) + `": longer than 64 characters`},
+				{Line: 7, Reason: "invalid_identifier", Detail: `invalid identifier "` + strings.Repeat("b", 80) + `…": longer than 64 characters`},
 			},
 		},
 		{
-			name: "duplicate identifier reported on the second occurrence, case-insensitively",
+			name: "the same identifier for a different name is reported, naming both lines",
 			input: []byte(header +
 				"dupont.marie;Dupont;Marie;marie@example.com;\n" +
 				"Dupont.Marie;Dupont;Marie-Claire;mc@example.com;\n"),
-			wantRows: []importcsv.Row{{Line: 2, Identifier: "dupont.marie", LastName: "Dupont", FirstName: "Marie", Email: "marie@example.com"}},
+			lines:      2,
+			wantAdults: []importcsv.Adult{{Lines: []int{2}, Identifier: "dupont.marie", LastName: "Dupont", FirstName: "Marie", Email: "marie@example.com"}},
 			want: []importcsv.RowError{
-				{Line: 3, Reason: "duplicate_identifier", Detail: `identifier "dupont.marie" already used on line 2`},
+				{Line: 3, Reason: "duplicate_identifier", Detail: `identifier "dupont.marie" already used on line 2 for a different name or e-mail`},
 			},
+		},
+		{
+			name: "the same identifier for a different e-mail is reported",
+			input: []byte(header +
+				"dupont.marie;Dupont;Marie;marie@example.com;\n" +
+				"dupont.marie;Dupont;Marie;autre@example.com;\n"),
+			lines:      2,
+			wantAdults: []importcsv.Adult{{Lines: []int{2}, Identifier: "dupont.marie", LastName: "Dupont", FirstName: "Marie", Email: "marie@example.com"}},
+			want: []importcsv.RowError{
+				{Line: 3, Reason: "duplicate_identifier", Detail: `identifier "dupont.marie" already used on line 2 for a different name or e-mail`},
+			},
+		},
+		{
+			name: "the same identifier for the same person merges, whatever the case and accents",
+			input: []byte(header +
+				"dupont.marie;Dupont;Hélène;marie@example.com;\n" +
+				"DUPONT.MARIE;DUPONT;HELENE;Marie@Example.com;en\n"),
+			lines: 2,
+			wantAdults: []importcsv.Adult{{Lines: []int{2, 3}, Identifier: "dupont.marie", LastName: "Dupont", FirstName: "Hélène",
+				Email: "marie@example.com", Lang: "en"}},
 		},
 		{
 			name: "duplicate of an identifier on a rejected row",
 			input: []byte(header +
 				"dupont.marie;Dupont;Marie;bad;\n" +
 				"dupont.marie;Dupont;Marie;marie@example.com;\n"),
+			lines: 2,
 			want: []importcsv.RowError{
 				{Line: 2, Reason: "invalid_email", Detail: `invalid e-mail "bad": not an e-mail address`},
-				{Line: 3, Reason: "duplicate_identifier", Detail: `identifier "dupont.marie" already used on line 2`},
+				{Line: 3, Reason: "duplicate_identifier", Detail: `identifier "dupont.marie" already used on line 2 for a different name or e-mail`},
 			},
-		},
-		{
-			name:  "invalid language",
-			input: []byte(header + ";Dupont;Marie;marie@example.com;de\n"),
-			want:  []importcsv.RowError{{Line: 2, Reason: "invalid_language", Detail: `invalid language "de": use fr or en, or leave empty`}},
 		},
 		{
 			name: "control characters in names, line of the record's start",
@@ -332,6 +412,7 @@ func TestParseRowErrors(t *testing.T) {
 				";\"Dupont\nBcc: x@example.com\";Marie;marie@example.com;\n" +
 				";Dupont;Ma\x1b[31mrie;marie@example.com;\n" +
 				";Du\u202Etnop;Marie;marie@example.com;\n"),
+			lines: 3,
 			want: []importcsv.RowError{
 				{Line: 2, Reason: "invalid_last_name", Detail: `last name "Dupont\nBcc: x@example.com" contains a control or invisible character`},
 				{Line: 4, Reason: "invalid_first_name", Detail: `first name "Ma\x1b[31mrie" contains a control or invisible character`},
@@ -344,7 +425,8 @@ func TestParseRowErrors(t *testing.T) {
 				";" + long + ";Marie;marie@example.com;\n" +
 				";Dupont;" + long + ";marie@example.com;\n" +
 				";" + strings.Repeat("é", 100) + ";Marie;marie@example.com;\n"),
-			wantRows: []importcsv.Row{{Line: 4, LastName: strings.Repeat("é", 100), FirstName: "Marie", Email: "marie@example.com"}},
+			lines:      3,
+			wantAdults: []importcsv.Adult{{Lines: []int{4}, LastName: strings.Repeat("é", 100), FirstName: "Marie", Email: "marie@example.com"}},
 			want: []importcsv.RowError{
 				{Line: 2, Reason: "last_name_too_long", Detail: "last name is 101 characters long, over 100"},
 				{Line: 3, Reason: "first_name_too_long", Detail: "first name is 101 characters long, over 100"},
@@ -356,7 +438,8 @@ func TestParseRowErrors(t *testing.T) {
 				";Dupont;Marie;marie@example.com\n" +
 				";Dupont;Marie, Claire;mc@example.com;fr;en\n" +
 				";Martin;Paul;paul@example.org;en\n"),
-			wantRows: []importcsv.Row{{Line: 4, LastName: "Martin", FirstName: "Paul", Email: "paul@example.org", Lang: "en"}},
+			lines:      3,
+			wantAdults: []importcsv.Adult{{Lines: []int{4}, LastName: "Martin", FirstName: "Paul", Email: "paul@example.org", Lang: "en"}},
 			want: []importcsv.RowError{
 				{Line: 2, Reason: "wrong_field_count", Detail: `expected 5 cells as in the header, found 4 (a value holding ';' must be quoted)`},
 				{Line: 3, Reason: "wrong_field_count", Detail: `expected 5 cells as in the header, found 6 (a value holding ';' must be quoted)`},
@@ -367,7 +450,8 @@ func TestParseRowErrors(t *testing.T) {
 			input: []byte(header +
 				";Du\"pont;Marie;marie@example.com;\n" +
 				";Martin;Paul;paul@example.org;\n"),
-			wantRows: []importcsv.Row{{Line: 3, LastName: "Martin", FirstName: "Paul", Email: "paul@example.org"}},
+			lines:      2,
+			wantAdults: []importcsv.Adult{{Lines: []int{3}, LastName: "Martin", FirstName: "Paul", Email: "paul@example.org"}},
 			want: []importcsv.RowError{
 				{Line: 2, Reason: "malformed_row", Detail: `malformed CSV at line 2, column 4: bare " in non-quoted-field; a " inside a cell must be doubled ("") and the cell quoted`},
 			},
@@ -378,75 +462,87 @@ func TestParseRowErrors(t *testing.T) {
 				";Martin;Paul;paul@example.org;\n" +
 				";\"Dupont;Marie;marie@example.com;\n" +
 				";Leroy;Anne;anne@example.com;\n"),
-			wantRows: []importcsv.Row{{Line: 2, LastName: "Martin", FirstName: "Paul", Email: "paul@example.org"}},
+			lines:      2,
+			wantAdults: []importcsv.Adult{{Lines: []int{2}, LastName: "Martin", FirstName: "Paul", Email: "paul@example.org"}},
 			want: []importcsv.RowError{
 				{Line: 3, Reason: "malformed_row", Detail: `malformed CSV at line 4, column 31: extraneous or missing " in quoted-field; a quote opened on line 3 is never closed, so the lines up to 4 were read as one cell`},
 			},
 		},
 		{
-			name:  "several problems on one row are all reported",
+			name:  "several problems on one row are all reported; the language only warns",
 			input: []byte(header + "-x;;Ma\trie;nope;klingon\n"),
+			lines: 1,
 			want: []importcsv.RowError{
 				{Line: 2, Reason: "invalid_identifier", Detail: `invalid identifier "-x": must start with a letter or a digit`},
 				{Line: 2, Reason: "missing_last_name", Detail: "last name is empty"},
 				{Line: 2, Reason: "invalid_first_name", Detail: `first name "Ma\trie" contains a control or invisible character`},
 				{Line: 2, Reason: "invalid_email", Detail: `invalid e-mail "nope": not an e-mail address`},
-				{Line: 2, Reason: "invalid_language", Detail: `invalid language "klingon": use fr or en, or leave empty`},
 			},
 		},
 		{
-			name: "undefined Windows-1252 byte is rejected, not kept",
+			name: "undefined Windows-1252 byte rejects its line",
 			input: append(append(cp1252(t, header+";Lefèvre;Chloé;chloe@example.com;\n;Du"), 0x81),
 				[]byte("pont;Marie;marie@example.com;\n")...),
-			wantRows: []importcsv.Row{{Line: 2, LastName: "Lefèvre", FirstName: "Chloé", Email: "chloe@example.com"}},
+			enc:        cp,
+			lines:      2,
+			wantAdults: []importcsv.Adult{{Lines: []int{2}, LastName: "Lefèvre", FirstName: "Chloé", Email: "chloe@example.com"}},
 			want: []importcsv.RowError{
-				{Line: 3, Reason: "invalid_last_name", Detail: "last name \"Du\ufffdpont\" contains a control or invisible character"},
+				{Line: 3, Reason: "invalid_encoding", Detail: "the line holds byte 0x81, which is not Windows-1252 text (was it edited in another program?)"},
 			},
 		},
 		{
-			name: "broken UTF-8 behind a BOM is rejected, not guessed",
+			name: "broken UTF-8 behind a BOM rejects its line, not guessed",
 			input: append([]byte("\uFEFF"+header+";Lefèvre;Chloé;chloe@example.com;\n;Dupont;Marie;marie"),
 				[]byte("\xe9@example.com;\n")...),
-			wantRows: []importcsv.Row{{Line: 2, LastName: "Lefèvre", FirstName: "Chloé", Email: "chloe@example.com"}},
+			lines:      2,
+			wantAdults: []importcsv.Adult{{Lines: []int{2}, LastName: "Lefèvre", FirstName: "Chloé", Email: "chloe@example.com"}},
 			want: []importcsv.RowError{
-				{Line: 3, Reason: "invalid_email", Detail: "invalid e-mail \"marie\ufffd@example.com\": contains a control or invisible character"},
+				{Line: 3, Reason: "invalid_encoding", Detail: "the line is not valid UTF-8 (was it edited in another program?)"},
 			},
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			res := parse(t, tt.input)
-			enc := utf8Enc
-			if strings.Contains(tt.name, "Windows-1252") {
-				enc = cp
+			enc := tt.enc
+			if enc == "" {
+				enc = utf8Enc
 			}
-			checkResult(t, res, &importcsv.Result{Rows: tt.wantRows, Errors: tt.want, Encoding: enc, Delimiter: ';'})
+			var warnings []importcsv.RowError
+			if strings.Contains(tt.name, "language") {
+				warnings = []importcsv.RowError{{Line: 2, Reason: "invalid_language",
+					Detail: `unknown language "klingon": the default language is kept (fr or en are understood)`}}
+			}
+			checkResult(t, res, &importcsv.Result{Shape: adults, Columns: fiveCols, Lines: tt.lines, Adults: tt.wantAdults,
+				Errors: tt.want, Warnings: warnings, Encoding: enc, Delimiter: ';'})
 		})
 	}
 }
 
 // TestParseNULAfterStart checks that a NUL byte too far in to mark the file
-// as binary is still refused in the row holding it.
+// as binary is still refused in the row holding it. The 40 lines of one
+// person make one adult.
 func TestParseNULAfterStart(t *testing.T) {
 	var b strings.Builder
 	b.WriteString("Nom;Prénom;E-mail\n")
-	var want importcsv.Result
+	want := importcsv.Result{Shape: adults, Columns: nameCols, Lines: 41, Encoding: utf8Enc, Delimiter: ';'}
+	marie := importcsv.Adult{LastName: "Dupont", FirstName: "Marie", Email: "marie@example.com"}
 	for i := range 40 {
 		b.WriteString("Dupont;Marie;marie@example.com\n")
-		want.Rows = append(want.Rows, importcsv.Row{Line: i + 2, LastName: "Dupont", FirstName: "Marie", Email: "marie@example.com"})
+		marie.Lines = append(marie.Lines, i+2)
 	}
+	want.Adults = []importcsv.Adult{marie}
 	b.WriteString("Dupont;Ma\x00rie;marie@exa\x00mple.com\n")
 	want.Errors = []importcsv.RowError{
 		{Line: 42, Reason: "invalid_first_name", Detail: `first name "Ma\x00rie" contains a control or invisible character`},
 		{Line: 42, Reason: "invalid_email", Detail: `invalid e-mail "marie@exa\x00mple.com": contains a control or invisible character`},
 	}
-	want.Encoding, want.Delimiter = utf8Enc, ';'
 	checkResult(t, parse(t, []byte(b.String())), &want)
 }
 
 func TestRowErrorString(t *testing.T) {
-	e := importcsv.RowError{Line: 7, Reason: "missing_email", Detail: "e-mail is empty"}
-	if got, want := e.String(), "line 7: e-mail is empty"; got != want {
+	e := importcsv.RowError{Line: 7, Reason: "invalid_encoding", Detail: "the line is not valid UTF-8 (was it edited in another program?)"}
+	if got, want := e.String(), "line 7: the line is not valid UTF-8 (was it edited in another program?)"; got != want {
 		t.Errorf("String() = %q, want %q", got, want)
 	}
 }
@@ -462,6 +558,10 @@ func (endless) Read(p []byte) (int, error) {
 	return len(p), nil
 }
 
+const expected = "; expected one line per adult (Nom;Prénom;E-mail), one line per adult per pupil " +
+	"(Nom;Prénom;E-mail;Nom élève;Prénom élève;Classe) or one line per pupil " +
+	"(Nom élève;Prénom élève;Classe;Nom resp. 1;Prénom resp. 1;Courriel resp. 1;…resp. 2)"
+
 func TestParseFileErrors(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -475,23 +575,36 @@ func TestParseFileErrors(t *testing.T) {
 		{"empty cells only", strings.NewReader(";;;\n;;;\n"), importcsv.ErrEmpty, "importcsv: the file is empty"},
 		{
 			"no header", strings.NewReader("Dupont;Marie;marie@example.com\n"), importcsv.ErrNoHeader,
-			`importcsv: no header line with column names (expected e.g. Nom;Prénom;E-mail); found: "Dupont", "Marie", "marie@example.com"`,
+			`importcsv: no header line with column names; found: "Dupont", "Marie", "marie@example.com"` + expected,
+		},
+		{
+			"no header, many cells", strings.NewReader(strings.Repeat("x;", 30) + "\n"), importcsv.ErrNoHeader,
+			`importcsv: no header line with column names; found: ` +
+				strings.Repeat(`"x", `, 12) + "… and 18 more" + expected,
+		},
+		{
+			"too many columns", strings.NewReader("Nom;Prénom;E-mail" + strings.Repeat(";x", 1000) + "\n"), importcsv.ErrNoHeader,
+			`importcsv: no header line with column names: the first line has 1003 cells, more than any school export (at most 1000)`,
 		},
 		{
 			"malformed header", strings.NewReader("Nom;Pré\"nom;E-mail\n"), importcsv.ErrNoHeader,
-			`importcsv: no header line with column names (expected e.g. Nom;Prénom;E-mail) (parse error on line 1, column 9: bare " in non-quoted-field)`,
+			`importcsv: no header line with column names (parse error on line 1, column 9: bare " in non-quoted-field)`,
 		},
 		{
 			"missing first name and e-mail columns", strings.NewReader("Identifiant;Nom;Mail2\n"), importcsv.ErrMissingColumn,
-			`importcsv: required column missing: Prénom (first name), E-mail (columns found: "Identifiant", "Nom", "Mail2")`,
+			`importcsv: required column missing: Prénom (first name), E-mail; one line per adult needs Nom, Prénom and E-mail (columns found: "Identifiant", "Nom", "Mail2")`,
 		},
 		{
 			"missing last name column", strings.NewReader("Prénom,Email\n"), importcsv.ErrMissingColumn,
-			`importcsv: required column missing: Nom (last name) (columns found: "Prénom", "Email")`,
+			`importcsv: required column missing: Nom (last name); one line per adult needs Nom, Prénom and E-mail (columns found: "Prénom", "Email")`,
 		},
 		{
 			"duplicate column", strings.NewReader("Nom;Prénom;E-mail;Nom de famille\n"), importcsv.ErrDuplicateColumn,
 			`importcsv: two columns have the same meaning: "Nom" and "Nom de famille" both mean Nom (last name)`,
+		},
+		{
+			"plain and pupil names with responsible columns", strings.NewReader("Nom;Prénom;Nom élève;Prénom élève;Courriel resp. 1\n"), importcsv.ErrDuplicateColumn,
+			`importcsv: two columns have the same meaning: "Nom" and "Nom élève" both mean Nom élève (pupil's last name)`,
 		},
 		{
 			"xlsx workbook", strings.NewReader("PK\x03\x04\x14\x00\x06\x00"), importcsv.ErrNotText,
@@ -524,16 +637,45 @@ func TestParseFileErrors(t *testing.T) {
 }
 
 func TestMissingColumnError(t *testing.T) {
-	_, err := importcsv.Parse(strings.NewReader("Nom;Courriel;Classe\n"))
-	var mce *importcsv.MissingColumnError
-	if !errors.As(err, &mce) {
-		t.Fatalf("Parse error = %v, want a *MissingColumnError", err)
+	tests := []struct {
+		header  string
+		shape   importcsv.Shape
+		missing []string
+		found   []string
+		msg     string
+	}{
+		{
+			header: "Nom;Courriel;Classe", shape: importcsv.ShapeAdults,
+			missing: []string{"Prénom (first name)"}, found: []string{"Nom", "Courriel", "Classe"},
+			msg: `importcsv: required column missing: Prénom (first name); one line per adult needs Nom, Prénom and E-mail (columns found: "Nom", "Courriel", "Classe")`,
+		},
+		{
+			header: "Nom;Prénom;Nom élève;Classe", shape: importcsv.ShapeAdultPupil,
+			missing: []string{"E-mail", "Prénom élève (pupil's first name)"}, found: []string{"Nom", "Prénom", "Nom élève", "Classe"},
+			msg: `importcsv: required column missing: E-mail, Prénom élève (pupil's first name); one line per adult per pupil needs Nom, Prénom and E-mail of the adult, and Nom élève and Prénom élève (columns found: "Nom", "Prénom", "Nom élève", "Classe")`,
+		},
+		{
+			header: "Classe;Nom resp. 1;Prénom resp. 1;Nom resp. 2;Courriel resp. 2", shape: importcsv.ShapePupilResponsibles,
+			missing: []string{"Nom élève (pupil's last name)", "Prénom élève (pupil's first name)", "Courriel resp. 1 (e-mail of responsible adult 1)",
+				"Prénom resp. 2 (first name of responsible adult 2)"},
+			found: []string{"Classe", "Nom resp. 1", "Prénom resp. 1", "Nom resp. 2", "Courriel resp. 2"},
+			msg: `importcsv: required column missing: Nom élève (pupil's last name), Prénom élève (pupil's first name), Courriel resp. 1 (e-mail of responsible adult 1), Prénom resp. 2 (first name of responsible adult 2); ` +
+				`one line per pupil, with responsible adults 1 and 2 needs Nom élève (or Nom) and Prénom élève (or Prénom), Courriel resp. 1, and for each responsible adult Nom and Prénom together or not at all ` +
+				`(columns found: "Classe", "Nom resp. 1", "Prénom resp. 1", "Nom resp. 2", "Courriel resp. 2")`,
+		},
 	}
-	if want := []string{"Prénom (first name)"}; !reflect.DeepEqual(mce.Missing, want) {
-		t.Errorf("Missing = %q, want %q", mce.Missing, want)
-	}
-	if want := []string{"Nom", "Courriel", "Classe"}; !reflect.DeepEqual(mce.Found, want) {
-		t.Errorf("Found = %q, want %q", mce.Found, want)
+	for _, tt := range tests {
+		_, err := importcsv.Parse(strings.NewReader(tt.header + "\n"))
+		var mce *importcsv.MissingColumnError
+		if !errors.As(err, &mce) {
+			t.Fatalf("%s: Parse error = %v, want a *MissingColumnError", tt.header, err)
+		}
+		if mce.Shape != tt.shape || !reflect.DeepEqual(mce.Missing, tt.missing) || !reflect.DeepEqual(mce.Found, tt.found) {
+			t.Errorf("%s: got %q, %q, %q; want %q, %q, %q", tt.header, mce.Shape, mce.Missing, mce.Found, tt.shape, tt.missing, tt.found)
+		}
+		if err.Error() != tt.msg {
+			t.Errorf("%s: message\n got  %s\n want %s", tt.header, err, tt.msg)
+		}
 	}
 }
 
@@ -546,7 +688,8 @@ func TestAssignIdentifiers(t *testing.T) {
 		"leroy.anne;Leroy;Anne;bad\n" + // 6: rejected, but its identifier is kept
 		";Leroy;Anne;anne@example.com\n" + // 7
 		";Lefèvre;Chloé;chloe@example.com\n" + // 8: before the explicit one below
-		"lefevre.chloe;Lefèvre;Chloé;chloe2@example.com\n" // 9
+		"lefevre.chloe;Lefèvre;Chloé;chloe2@example.com\n" + // 9
+		";Dupont;Marie;marie3@example.com\n" // 10: line 4's adult again
 	res := parse(t, []byte(input))
 	var asked []string
 	res.AssignIdentifiers(func(id string) bool {
@@ -554,14 +697,17 @@ func TestAssignIdentifiers(t *testing.T) {
 		return id == "martin.paul"
 	})
 	want := &importcsv.Result{
-		Rows: []importcsv.Row{
-			{Line: 2, Identifier: "dupont.marie", LastName: "Dupont", FirstName: "Marie", Email: "marie@example.com"},
-			{Line: 3, Identifier: "dupont.marie2", LastName: "Dupont", FirstName: "Marie", Email: "marie2@example.com"},
-			{Line: 4, Identifier: "dupont.marie3", LastName: "Dupont", FirstName: "Marie", Email: "marie3@example.com"},
-			{Line: 5, Identifier: "martin.paul2", LastName: "Martin", FirstName: "Paul", Email: "paul@example.org"},
-			{Line: 7, Identifier: "leroy.anne2", LastName: "Leroy", FirstName: "Anne", Email: "anne@example.com"},
-			{Line: 8, Identifier: "lefevre.chloe2", LastName: "Lefèvre", FirstName: "Chloé", Email: "chloe@example.com"},
-			{Line: 9, Identifier: "lefevre.chloe", LastName: "Lefèvre", FirstName: "Chloé", Email: "chloe2@example.com"},
+		Shape:   adults,
+		Columns: cols("Identifiant=identifier", "Nom=last name", "Prénom=first name", "E-mail=e-mail"),
+		Lines:   9,
+		Adults: []importcsv.Adult{
+			{Lines: []int{2}, Identifier: "dupont.marie", LastName: "Dupont", FirstName: "Marie", Email: "marie@example.com"},
+			{Lines: []int{3}, Identifier: "dupont.marie2", LastName: "Dupont", FirstName: "Marie", Email: "marie2@example.com"},
+			{Lines: []int{4, 10}, Identifier: "dupont.marie3", LastName: "Dupont", FirstName: "Marie", Email: "marie3@example.com"},
+			{Lines: []int{5}, Identifier: "martin.paul2", LastName: "Martin", FirstName: "Paul", Email: "paul@example.org"},
+			{Lines: []int{7}, Identifier: "leroy.anne2", LastName: "Leroy", FirstName: "Anne", Email: "anne@example.com"},
+			{Lines: []int{8}, Identifier: "lefevre.chloe2", LastName: "Lefèvre", FirstName: "Chloé", Email: "chloe@example.com"},
+			{Lines: []int{9}, Identifier: "lefevre.chloe", LastName: "Lefèvre", FirstName: "Chloé", Email: "chloe2@example.com"},
 		},
 		Errors: []importcsv.RowError{
 			{Line: 6, Reason: "invalid_email", Detail: `invalid e-mail "bad": not an e-mail address`},
@@ -577,27 +723,53 @@ func TestAssignIdentifiers(t *testing.T) {
 	}
 
 	// A Result built by hand, without Parse, works too, with a nil taken.
-	hand := &importcsv.Result{Adults: []importcsv.Adult{{LastName: "Dupont", FirstName: "Marie"}, {LastName: "Dupont", FirstName: "Marie"}}}
+	hand := &importcsv.Result{Adults: []importcsv.Adult{{LastName: "Dupont", FirstName: "Marie"}, {LastName: "Dupont", FirstName: "Marie"},
+		{Email: "marie.dupont@exemple.fr"}}}
 	hand.AssignIdentifiers(nil)
-	if hand.Adults[0].Identifier != "dupont.marie" || hand.Adults[1].Identifier != "dupont.marie2" {
-		t.Errorf("AssignIdentifiers(nil) gave %q and %q", hand.Adults[0].Identifier, hand.Adults[1].Identifier)
+	if got := []string{hand.Adults[0].Identifier, hand.Adults[1].Identifier, hand.Adults[2].Identifier}; !reflect.DeepEqual(got,
+		[]string{"dupont.marie", "dupont.marie2", "marie.dupont"}) {
+		t.Errorf("AssignIdentifiers(nil) gave %q", got)
 	}
 }
 
-// TestAssignIdentifiersHomonyms checks that many rows with the same names
+// TestAssignIdentifiersEmailOnly checks that adults named by e-mail only
+// get an identifier from their address, numbered past identifiers in the
+// file, in the store or given before.
+func TestAssignIdentifiersEmailOnly(t *testing.T) {
+	res := parse(t, []byte("NOM;PRENOM;EMAIL RESPONSABLE 1;EMAIL RESPONSABLE 2\n"+
+		"DUPONT;Lucas;marie.dupont@exemple.fr;jean.dupont@exemple.fr\n"+
+		"MARTIN;Léa;marie.dupont@autre.fr;famille+ecole@exemple.fr\n"+
+		"DUPONT;Emma;Marie.Dupont@exemple.fr;\n"))
+	res.AssignIdentifiers(func(id string) bool { return id == "jean.dupont" })
+	var got []string
+	for _, a := range res.Adults {
+		got = append(got, fmt.Sprintf("%s %s %v", a.Identifier, a.Email, a.Lines))
+	}
+	want := []string{"marie.dupont marie.dupont@exemple.fr [2 4]", "jean.dupont2 jean.dupont@exemple.fr [2]",
+		"marie.dupont2 marie.dupont@autre.fr [3]", "famille famille+ecole@exemple.fr [3]"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("identifiers:\n got  %q\n want %q", got, want)
+	}
+}
+
+// TestAssignIdentifiersHomonyms checks that many adults with the same names
 // get distinct identifiers without numbering from 2 for each one, which
 // would take minutes here.
 func TestAssignIdentifiersHomonyms(t *testing.T) {
 	const n = 50000
-	input := "Nom;Prénom;E-mail\n" + strings.Repeat("Dupont;Marie;marie@example.com\n", n)
-	res := parse(t, []byte(input))
-	if len(res.Rows) != n {
-		t.Fatalf("got %d rows, want %d", len(res.Rows), n)
+	var b strings.Builder
+	b.WriteString("Nom;Prénom;E-mail\n")
+	for i := range n {
+		fmt.Fprintf(&b, "Dupont;Marie;marie%d@example.com\n", i)
+	}
+	res := parse(t, []byte(b.String()))
+	if len(res.Adults) != n {
+		t.Fatalf("got %d adults, want %d", len(res.Adults), n)
 	}
 	res.AssignIdentifiers(func(id string) bool { return id == "dupont.marie7" })
 	for i, want := range map[int]string{0: "dupont.marie", 1: "dupont.marie2", 5: "dupont.marie6", 6: "dupont.marie8", n - 1: fmt.Sprintf("dupont.marie%d", n+1)} {
-		if got := res.Rows[i].Identifier; got != want {
-			t.Errorf("row %d identifier = %q, want %q", i, got, want)
+		if got := res.Adults[i].Identifier; got != want {
+			t.Errorf("adult %d identifier = %q, want %q", i, got, want)
 		}
 	}
 }
@@ -609,12 +781,15 @@ func TestSampleFile(t *testing.T) {
 	}
 	res := parse(t, data)
 	want := &importcsv.Result{
-		Rows: []importcsv.Row{
-			{Line: 2, Identifier: "dupont.marie", LastName: "Dupont", FirstName: "Marie", Email: "famille.dupont@example.com", Lang: "fr"},
-			{Line: 3, Identifier: "dupont.jean", LastName: "Dupont", FirstName: "Jean", Email: "famille.dupont@example.com", Lang: "fr"},
-			{Line: 4, LastName: "Lœuillet", FirstName: "Gaëlle", Email: "gaelle.loeuillet@example.com"},
-			{Line: 5, Identifier: "ndiaye.aissatou", LastName: "N'Diaye", FirstName: "Aïssatou", Email: "a.ndiaye@example.org", Lang: "en"},
-			{Line: 7, Identifier: "muller.francois", LastName: "Müller", FirstName: "François", Email: "f.muller@example.net", Lang: "en"},
+		Shape:   adults,
+		Columns: fiveCols,
+		Lines:   6,
+		Adults: []importcsv.Adult{
+			{Lines: []int{2}, Identifier: "dupont.marie", LastName: "Dupont", FirstName: "Marie", Email: "famille.dupont@example.com", Lang: "fr"},
+			{Lines: []int{3}, Identifier: "dupont.jean", LastName: "Dupont", FirstName: "Jean", Email: "famille.dupont@example.com", Lang: "fr"},
+			{Lines: []int{4}, LastName: "Lœuillet", FirstName: "Gaëlle", Email: "gaelle.loeuillet@example.com"},
+			{Lines: []int{5}, Identifier: "ndiaye.aissatou", LastName: "N'Diaye", FirstName: "Aïssatou", Email: "a.ndiaye@example.org", Lang: "en"},
+			{Lines: []int{7}, Identifier: "muller.francois", LastName: "Müller", FirstName: "François", Email: "f.muller@example.net", Lang: "en"},
 		},
 		Errors: []importcsv.RowError{
 			{Line: 6, Reason: "invalid_email", Detail: `invalid e-mail "herve.legoff.example.com": not an e-mail address`},
@@ -624,7 +799,7 @@ func TestSampleFile(t *testing.T) {
 	}
 	checkResult(t, res, want)
 	res.AssignIdentifiers(nil)
-	if got := res.Rows[2].Identifier; got != "loeuillet.gaelle" {
+	if got := res.Adults[2].Identifier; got != "loeuillet.gaelle" {
 		t.Errorf("generated identifier = %q, want %q", got, "loeuillet.gaelle")
 	}
 }
@@ -636,10 +811,10 @@ var (
 	wantLangs  = []string{"", "fr", "en", "fr", "en"}
 )
 
-// bigRow returns the i-th row of bigFile as Parse should return it.
-func bigRow(i int) importcsv.Row {
-	r := importcsv.Row{
-		Line:      i + 2,
+// bigAdult returns the i-th adult of bigFile as Parse should return it.
+func bigAdult(i int) importcsv.Adult {
+	a := importcsv.Adult{
+		Lines:     []int{i + 2},
 		LastName:  lastNames[i%len(lastNames)],
 		FirstName: firstNames[i/len(lastNames)%len(firstNames)],
 		// Odd rows share the e-mail of the row before, as two parents of
@@ -648,9 +823,9 @@ func bigRow(i int) importcsv.Row {
 		Lang:  wantLangs[i%len(wantLangs)],
 	}
 	if i%3 != 0 {
-		r.Identifier = fmt.Sprintf("parent%04d", i)
+		a.Identifier = fmt.Sprintf("parent%04d", i)
 	}
-	return r
+	return a
 }
 
 // bigFile builds an n-row Windows-1252 ";" file as French Excel saves it.
@@ -658,12 +833,12 @@ func bigFile(t testing.TB, n int) []byte {
 	var b strings.Builder
 	b.WriteString("Identifiant;Nom;Prénom;E-mail;Langue\r\n")
 	for i := range n {
-		r := bigRow(i)
+		a := bigAdult(i)
 		id := ""
-		if r.Identifier != "" {
-			id = strings.ToUpper(r.Identifier[:1]) + r.Identifier[1:]
+		if a.Identifier != "" {
+			id = strings.ToUpper(a.Identifier[:1]) + a.Identifier[1:]
 		}
-		fmt.Fprintf(&b, "%s;%s;%s;%s;%s\r\n", id, r.LastName, r.FirstName, strings.ToUpper(r.Email), langs[i%len(langs)])
+		fmt.Fprintf(&b, "%s;%s;%s;%s;%s\r\n", id, a.LastName, a.FirstName, strings.ToUpper(a.Email), langs[i%len(langs)])
 	}
 	return cp1252(t, b.String())
 }
@@ -671,33 +846,33 @@ func bigFile(t testing.TB, n int) []byte {
 func TestParse2000Windows1252(t *testing.T) {
 	const n = 2000
 	res := parse(t, bigFile(t, n))
-	if res.Encoding != cp || res.Delimiter != ';' || res.IgnoredColumns != nil {
-		t.Errorf("Encoding, Delimiter, IgnoredColumns = %q, %q, %q", res.Encoding, res.Delimiter, res.IgnoredColumns)
+	if res.Encoding != cp || res.Delimiter != ';' || res.IgnoredColumns != nil || res.Lines != n {
+		t.Errorf("Encoding, Delimiter, IgnoredColumns, Lines = %q, %q, %q, %d", res.Encoding, res.Delimiter, res.IgnoredColumns, res.Lines)
 	}
-	if len(res.Errors) != 0 {
-		t.Fatalf("unexpected row errors: %+v", res.Errors[:min(len(res.Errors), 5)])
+	if len(res.Errors) != 0 || len(res.Warnings) != 0 {
+		t.Fatalf("unexpected problems: %+v %+v", res.Errors[:min(len(res.Errors), 5)], res.Warnings[:min(len(res.Warnings), 5)])
 	}
-	if len(res.Rows) != n {
-		t.Fatalf("got %d rows, want %d", len(res.Rows), n)
+	if len(res.Adults) != n {
+		t.Fatalf("got %d adults, want %d", len(res.Adults), n)
 	}
 	for _, i := range []int{0, 1, 2, 3, 4, 5, 997, 1000, n - 1} {
-		if want := bigRow(i); res.Rows[i] != want {
-			t.Errorf("row %d:\n got  %+v\n want %+v", i, res.Rows[i], want)
+		if want := bigAdult(i); !reflect.DeepEqual(res.Adults[i], want) {
+			t.Errorf("adult %d:\n got  %+v\n want %+v", i, res.Adults[i], want)
 		}
 	}
 	res.AssignIdentifiers(nil)
 	seen := make(map[string]int)
-	for _, r := range res.Rows {
-		if prev, ok := seen[r.Identifier]; ok {
-			t.Fatalf("identifier %q on lines %d and %d", r.Identifier, prev, r.Line)
+	for _, a := range res.Adults {
+		if prev, ok := seen[a.Identifier]; ok {
+			t.Fatalf("identifier %q on lines %d and %d", a.Identifier, prev, a.Lines[0])
 		}
-		seen[r.Identifier] = r.Line
+		seen[a.Identifier] = a.Lines[0]
 	}
-	if got := res.Rows[0].Identifier; got != "dupont.marie" {
+	if got := res.Adults[0].Identifier; got != "dupont.marie" {
 		t.Errorf("first generated identifier = %q, want dupont.marie", got)
 	}
-	if got := res.Rows[3].Identifier; got != "muller.marie" {
-		t.Errorf("row 3 generated identifier = %q, want muller.marie", got)
+	if got := res.Adults[3].Identifier; got != "muller.marie" {
+		t.Errorf("adult 3 generated identifier = %q, want muller.marie", got)
 	}
 }
 
@@ -707,8 +882,8 @@ func BenchmarkParse2000(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		res, err := importcsv.Parse(bytes.NewReader(data))
-		if err != nil || len(res.Rows) != 2000 {
-			b.Fatalf("Parse: %d rows, %v", len(res.Rows), err)
+		if err != nil || len(res.Adults) != 2000 {
+			b.Fatalf("Parse: %d adults, %v", len(res.Adults), err)
 		}
 	}
 }
@@ -722,8 +897,14 @@ func FuzzParse(f *testing.F) {
 	f.Add(cp1252(f, "Nom;Prénom;Courriel;Langue\nLœuillet;Gaëlle;g@example.com;Français\n"))
 	f.Add([]byte("Nom;Nom;E-mail\n"))
 	f.Add([]byte(""))
-	if data, err := os.ReadFile("testdata/parents-exemple.csv"); err == nil {
-		f.Add(data)
+	f.Add([]byte("Civilité;Nom;Prénom;Courriel;Nom élève;Prénom élève;Classe\nMme;Dupont;Marie;m@x.fr;Dupont;Lucas;6e A\nMme;Dupont;Marie;m@x.fr;Dupont;Emma;CM2\n"))
+	f.Add([]byte("NOM;PRENOM;EMAIL RESPONSABLE 1;EMAIL RESPONSABLE 2\nDUPONT;Lucas;a@x.fr;b@x.fr\nDUPONT;Emma;b@x.fr;\nX;Y;;\n"))
+	f.Add([]byte("Identifiant resp. 1;Nom resp. 1;Prénom resp. 1;Courriel resp. 1;Nom;Prénom\nab;A;B;a@b.fr;C;D\nab;A;B;a@c.fr;C;E\n"))
+	f.Add(append([]byte("Nom;Prénom;E-mail\nHélène;Dupont;h@x.fr\n"), cp1252(f, "Hélène;Dupont;h@x.fr\n")...))
+	for _, name := range []string{"testdata/parents-exemple.csv", "testdata/families/pupil-responsibles.csv", "testdata/families/adults.csv"} {
+		if data, err := os.ReadFile(name); err == nil {
+			f.Add(data)
+		}
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		res, err := importcsv.Parse(bytes.NewReader(data))
@@ -731,42 +912,70 @@ func FuzzParse(f *testing.F) {
 			if res != nil {
 				t.Fatalf("result along with error %v", err)
 			}
+			if len(err.Error()) > 4<<10 {
+				t.Fatalf("error message of %d bytes", len(err.Error()))
+			}
 			return
 		}
-		prev := 0
-		for _, e := range res.Errors {
-			if e.Line < 2 || e.Line < prev {
-				t.Fatalf("row error line %d (previous %d): %+v", e.Line, prev, e)
+		size := 0
+		for _, list := range [][]importcsv.RowError{res.Errors, res.Warnings} {
+			prev := 0
+			for _, e := range list {
+				if e.Line < 1 || e.Line < prev {
+					t.Fatalf("problem line %d (previous %d): %+v", e.Line, prev, e)
+				}
+				if e.Reason == "" || e.Detail == "" {
+					t.Fatalf("problem without reason or detail: %+v", e)
+				}
+				prev = e.Line
+				size += len(e.Detail)
 			}
-			if e.Reason == "" || e.Detail == "" {
-				t.Fatalf("row error without reason or detail: %+v", e)
-			}
-			prev = e.Line
 		}
-		for _, r := range res.Rows {
-			if r.Line < 2 {
-				t.Fatalf("row line %d: %+v", r.Line, r)
+		if size > 16<<10 {
+			t.Fatalf("%d bytes of problems", size)
+		}
+		rejected := make(map[int]bool)
+		for _, e := range res.Errors {
+			rejected[e.Line] = true
+		}
+		for _, a := range res.Adults {
+			if len(a.Lines) == 0 || a.Lines[0] < 2 {
+				t.Fatalf("adult lines %v: %+v", a.Lines, a)
 			}
-			if e, err := identity.NormalizeEmail(r.Email); err != nil || e != r.Email {
-				t.Fatalf("row e-mail %q not normalised: %q, %v", r.Email, e, err)
+			for i, l := range a.Lines {
+				if i > 0 && l <= a.Lines[i-1] || rejected[l] {
+					t.Fatalf("adult lines %v (rejected %v): %+v", a.Lines, rejected, a)
+				}
 			}
-			if r.LastName == "" || r.FirstName == "" {
-				t.Fatalf("row with an empty name: %+v", r)
+			if a.Email != "" {
+				if e, err := identity.NormalizeEmail(a.Email); err != nil || e != a.Email {
+					t.Fatalf("adult e-mail %q not normalised: %q, %v", a.Email, e, err)
+				}
 			}
-			if r.Lang != "" && r.Lang != "fr" && r.Lang != "en" {
-				t.Fatalf("row language %q", r.Lang)
+			if (a.LastName == "") != (a.FirstName == "") || a.LastName == "" && a.Email == "" {
+				t.Fatalf("adult named by nothing: %+v", a)
+			}
+			if a.Lang != "" && a.Lang != "fr" && a.Lang != "en" {
+				t.Fatalf("adult language %q", a.Lang)
+			}
+			keys := make(map[string]bool)
+			for _, c := range a.Children {
+				if keys[c.Key] || c.Key == "" || c.LastName == "" || c.FirstName == "" {
+					t.Fatalf("child %+v of %+v", c, a)
+				}
+				keys[c.Key] = true
 			}
 		}
 		res.AssignIdentifiers(nil)
 		seen := make(map[string]bool)
-		for _, r := range res.Rows {
-			if id, err := identity.NormalizeIdentifier(r.Identifier); err != nil || id != r.Identifier {
-				t.Fatalf("identifier %q invalid: %v", r.Identifier, err)
+		for _, a := range res.Adults {
+			if id, err := identity.NormalizeIdentifier(a.Identifier); err != nil || id != a.Identifier {
+				t.Fatalf("identifier %q invalid: %v", a.Identifier, err)
 			}
-			if seen[r.Identifier] {
-				t.Fatalf("identifier %q given twice", r.Identifier)
+			if seen[a.Identifier] {
+				t.Fatalf("identifier %q given twice", a.Identifier)
 			}
-			seen[r.Identifier] = true
+			seen[a.Identifier] = true
 		}
 	})
 }
