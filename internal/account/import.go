@@ -119,6 +119,11 @@ func (s *Service) Import(res *importcsv.Result, o ImportOptions) (ImportReport, 
 	}
 	now := s.now()
 	m := newMatcher(existing)
+	for _, ad := range res.Adults {
+		if ad.Email != "" {
+			m.inFile[ad.Email] = true
+		}
+	}
 	claims := make([][]string, len(res.Adults)) // candidates of each adult
 	claimedBy := make(map[string][]int)         // account → adults claiming it
 	how := make([]string, len(res.Adults))
@@ -265,11 +270,15 @@ type matcher struct {
 	// byNameEmail is keyed by folded names and e-mail; byName by folded
 	// names only, for the name + child match.
 	byNameEmail, byName map[string][]string
+	// inFile holds every address the file gives, for adults the file
+	// names by e-mail only: see candidates.
+	inFile map[string]bool
 }
 
 func newMatcher(existing []Account) *matcher {
 	m := &matcher{byID: make(map[string]Account, len(existing)),
-		byNameEmail: make(map[string][]string, len(existing)), byName: make(map[string][]string, len(existing))}
+		byNameEmail: make(map[string][]string, len(existing)), byName: make(map[string][]string, len(existing)),
+		inFile: make(map[string]bool)}
 	for _, a := range existing {
 		m.byID[a.ID] = a
 		n := nameKey(a.LastName, a.FirstName)
@@ -292,21 +301,45 @@ func (m *matcher) candidates(ad importcsv.Adult) ([]string, string) {
 	}
 	n := nameKey(ad.LastName, ad.FirstName)
 	if ids := m.byNameEmail[n+"\x00"+ad.Email]; len(ids) > 0 {
+		if n == "\x00" {
+			return ids, "e-mail"
+		}
 		return ids, "name and e-mail"
 	}
-	if n == "\x00" || len(ad.Children) == 0 {
+	if len(ad.Children) == 0 {
 		return nil, ""
+	}
+	if n == "\x00" {
+		// A file naming adults by e-mail only: the account of a known
+		// child whose address the file no longer gives at all is the
+		// same adult with a new address. The parents of one child whose
+		// addresses are all still in the file are never candidates.
+		var ids []string
+		for id, a := range m.byID {
+			if a.LastName == "" && a.FirstName == "" && a.Email != "" && !m.inFile[a.Email] && sharesChild(a, ad) {
+				ids = append(ids, id)
+			}
+		}
+		slices.Sort(ids)
+		return ids, "a child (the old address is gone from the file)"
 	}
 	var ids []string
 	for _, id := range m.byName[n] {
-		for _, c := range m.byID[id].Children {
-			if slices.ContainsFunc(ad.Children, func(p importcsv.Pupil) bool { return p.Key == c.Key }) {
-				ids = append(ids, id)
-				break
-			}
+		if sharesChild(m.byID[id], ad) {
+			ids = append(ids, id)
 		}
 	}
 	return ids, "name and a child"
+}
+
+// sharesChild reports whether a and ad name one child in common.
+func sharesChild(a Account, ad importcsv.Adult) bool {
+	for _, c := range a.Children {
+		if slices.ContainsFunc(ad.Children, func(p importcsv.Pupil) bool { return p.Key == c.Key }) {
+			return true
+		}
+	}
+	return false
 }
 
 // nameKey is the folded names, the same for every spelling of them.

@@ -166,7 +166,11 @@ func cmdList(s *services, args []string, out io.Writer) int {
 		as = append(as, a)
 	}
 	if *class != "" && len(as) == 0 {
-		fmt.Fprintf(out, "sesame accounts list: no account has a child in class %q; classes: %s\n", *class, strings.Join(account.Classes(all), ", "))
+		known := "no account has classes (the export had no class column)"
+		if cs := account.Classes(all); len(cs) > 0 {
+			known = "classes: " + strings.Join(cs, ", ")
+		}
+		fmt.Fprintf(out, "sesame accounts list: no account has a child in class %q; %s\n", *class, known)
 		return 1
 	}
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)

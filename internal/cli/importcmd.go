@@ -121,16 +121,16 @@ func printImport(out io.Writer, res *importcsv.Result, rep account.ImportReport,
 		for i, f := range c.Fields {
 			parts[i] = fmt.Sprintf("%s %s → %s", f.Field, orDash(f.Old), orDash(f.New))
 		}
-		return fmt.Sprintf("~ %s  %s (found by %s, line %s): %s", c.Account.ID, c.Account.Name(), c.MatchedBy, lines(c.Lines), strings.Join(parts, "; "))
+		return fmt.Sprintf("~ %s  %s (found by %s, line %s): %s", c.Account.ID, displayName(c.Account), c.MatchedBy, lines(c.Lines), strings.Join(parts, "; "))
 	}), -1)
 	section(out, "Enabled again (back in the export)", changes(rep.Enabled, func(c account.Change) string {
-		return fmt.Sprintf("+ %s  %s", c.Account.ID, c.Account.Name())
+		return fmt.Sprintf("+ %s  %s", c.Account.ID, displayName(c.Account))
 	}), -1)
 	section(out, "Disabled (absent from the export; deleted after "+account.FormatRetention(o.PurgeAfter)+")", changes(rep.Disabled, func(c account.Change) string {
 		return fmt.Sprintf("- %s  %s", c.Account.ID, who(c.Account))
 	}), -1)
 	section(out, "Deleted (disabled by sync for more than "+account.FormatRetention(o.PurgeAfter)+"; audit trail anonymised)", changes(rep.Purged, func(c account.Change) string {
-		return fmt.Sprintf("x %s  %s, disabled on %s", c.Account.ID, c.Account.Name(), c.Account.DisabledAt.Format("2006-01-02"))
+		return fmt.Sprintf("x %s  %s, disabled on %s", c.Account.ID, displayName(c.Account), c.Account.DisabledAt.Format("2006-01-02"))
 	}), -1)
 
 	verb := "Done"
@@ -214,4 +214,13 @@ func children(a account.Account) string {
 		return " — " + l
 	}
 	return ""
+}
+
+// displayName is the account's name, or its address when the school's
+// file named the adult by e-mail only.
+func displayName(a account.Account) string {
+	if n := a.Name(); n != "" {
+		return n
+	}
+	return orDash(a.Email)
 }
