@@ -298,11 +298,12 @@ func handlerDeps(c *serveConfig, s *services, mailbox *delivery.Mailbox, log *sl
 			TrustedProxies: c.TrustedProxies, Secretariat: c.Secretariat, Location: c.Services.Location,
 			TrustedNetworks: c.TrustedNetworks, Legal: c.Legal,
 		},
-		Accounts: s.accounts,
-		Recovery: s.recovery,
-		Locales:  bundle(),
-		Log:      log,
-		Secret:   s.store.Secret(),
+		Accounts:   s.accounts,
+		Recovery:   s.recovery,
+		Activation: s.activation,
+		Locales:    bundle(),
+		Log:        log,
+		Secret:     s.store.Secret(),
 	}
 	if mailbox != nil {
 		deps.Mailbox = mailbox
