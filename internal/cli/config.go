@@ -170,6 +170,9 @@ type serviceConfig struct {
 	CodeTTL         time.Duration
 	// ActivationTTL is how long an activation code stays valid.
 	ActivationTTL time.Duration
+	// BaseURL is the address parents type (--base-url, without a
+	// trailing slash), for the links the admin commands print.
+	BaseURL string
 	// Location is the school's time zone (--timezone): every time shown
 	// to a parent or an operator is in it.
 	Location *time.Location
@@ -206,14 +209,19 @@ func parseListen(o *serveOptions, c *serveConfig) error {
 		return optionError("data", o.Data, "a file path is needed")
 	}
 	c.Addr, c.Data = o.Addr, o.Data
+	u, err := o.baseURL()
+	c.BaseURL = u
+	return err
+}
+
+// baseURL is --base-url, by default http://localhost and --addr's port.
+func (o *serveOptions) baseURL() (*url.URL, error) {
 	raw := o.BaseURL
 	if raw == "" {
 		_, port, _ := net.SplitHostPort(o.Addr)
 		raw = "http://localhost:" + port
 	}
-	u, err := parseBaseURL(raw)
-	c.BaseURL = u
-	return err
+	return parseBaseURL(raw)
 }
 
 // parsePortal reads what the pages show: --lang, the school's name and
@@ -264,8 +272,12 @@ func (o *serveOptions) serviceConfig() (serviceConfig, error) {
 	if err != nil {
 		return serviceConfig{}, err
 	}
+	base, err := o.baseURL()
+	if err != nil {
+		return serviceConfig{}, err
+	}
 	return serviceConfig{School: o.School, Policy: pol, HashConcurrency: o.HashConcurrency, CodeTTL: o.CodeTTL,
-		ActivationTTL: o.ActivationTTL, Location: loc}, nil
+		ActivationTTL: o.ActivationTTL, BaseURL: base.String(), Location: loc}, nil
 }
 
 // loadTimezone reads --timezone from the zone data embedded in the

@@ -42,7 +42,10 @@ type services struct {
 	accounts   *account.Service
 	recovery   *recovery.Service
 	activation *activation.Service
-	log        *slog.Logger
+	// baseURL is the address parents type, for the links the admin
+	// commands print.
+	baseURL string
+	log     *slog.Logger
 	// loc is the school's time zone, for the times the admin commands
 	// print.
 	loc *time.Location
@@ -64,7 +67,7 @@ func newServices(st *store.Store, c serviceConfig, log *slog.Logger) *services {
 	ac := activation.DefaultConfig
 	ac.CodeTTL = c.ActivationTTL
 	act := &activation.Service{Store: st, Accounts: acc, Secret: st.Secret(), Config: ac}
-	return &services{store: st, accounts: acc, recovery: rec, activation: act, log: log, loc: c.Location}
+	return &services{store: st, accounts: acc, recovery: rec, activation: act, baseURL: c.BaseURL, log: log, loc: c.Location}
 }
 
 // Demo parent, documented in the README.
