@@ -278,8 +278,11 @@ func (s *Service) IssueMany(ctx context.Context, ids []string, via Via) ([]Issue
 // revoked, a disabled account, an identifier no account has — so that
 // the answer tells nothing about the identifier. Left is how many tries
 // remain before the identifier is locked, counted alike for every
-// identifier.
-type Refused struct{ Left int }
+// identifier; Identifier is the identifier as it was looked up.
+type Refused struct {
+	Left       int
+	Identifier string
+}
 
 func (e *Refused) Error() string {
 	return fmt.Sprintf("activation: identifier and code refused, %d tries left", e.Left)
@@ -289,8 +292,11 @@ func (e *Refused) Error() string {
 func (e *Refused) Unwrap() error { return ErrRefused }
 
 // Locked says an identifier had too many refusals, and until when it
-// stays locked.
-type Locked struct{ Until time.Time }
+// stays locked; Identifier is the identifier as it was looked up.
+type Locked struct {
+	Until      time.Time
+	Identifier string
+}
 
 func (e *Locked) Error() string {
 	return "activation: too many tries, locked until " + e.Until.UTC().Format(time.RFC3339)
@@ -339,7 +345,7 @@ func (s *Service) Verify(ctx context.Context, token, identifier, input, lang str
 			// Counted per hour: a script hammering a locked identifier
 			// costs one record an hour, not one a request.
 			ev.Kind, ev.Count = audit.ActivationLocked, 1
-			return &Locked{Until: at.Tries.Failed[0].Add(s.Config.TryWindow)}
+			return &Locked{Until: at.Tries.Failed[0].Add(s.Config.TryWindow), Identifier: id}
 		}
 		ev.Kind, ev.Detail = s.judge(at, want, key, now)
 		if ev.Kind == audit.ActivationOK {
@@ -348,14 +354,17 @@ func (s *Service) Verify(ctx context.Context, token, identifier, input, lang str
 			return nil
 		}
 		if ev.Kind == audit.ActivationUnknown {
-			ev.Count = 1 // made-up identifiers: one record per identifier and hour
+			// Made-up identifiers are counted per client address and
+			// hour, not kept one by one: a flood of them must not fill
+			// the disk for a month.
+			ev.Account, ev.Count = "", 1
 		}
 		at.Tries.Failed = append(at.Tries.Failed, now)
 		at.Tries.Expires = now.Add(s.Config.TryWindow)
 		if left := s.Config.MaxTries - len(at.Tries.Failed); left > 0 {
-			return &Refused{Left: left}
+			return &Refused{Left: left, Identifier: id}
 		}
-		return &Locked{Until: at.Tries.Failed[0].Add(s.Config.TryWindow)}
+		return &Locked{Until: at.Tries.Failed[0].Add(s.Config.TryWindow), Identifier: id}
 	})
 	if err != nil {
 		return "", Flow{}, err

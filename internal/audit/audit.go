@@ -48,8 +48,9 @@ const (
 	// date, a code for an account that already has a password (the code
 	// was used, or the account activated another way) or none live, a
 	// disabled account, an identifier no account has (one record per
-	// identifier, client address and hour), and an identifier locked
-	// after too many wrong tries (counted likewise).
+	// client address and hour, with a count), and an identifier locked
+	// after too many wrong tries (one record per identifier, client
+	// address and hour).
 	ActivationWrong    Kind = "activation.wrong"
 	ActivationExpired  Kind = "activation.expired"
 	ActivationUsed     Kind = "activation.used"
