@@ -630,6 +630,28 @@ func TestStatuses(t *testing.T) {
 	}
 }
 
+// Deleting an account (retention, the school) deletes its code and
+// history with it.
+func TestDeletedAccount(t *testing.T) {
+	f := setup(t)
+	code := f.issue(t, "dupont.marie")
+	f.act.Verify(ctx0, "", "dupont.marie", other(code), "fr")
+	if err := f.st.DeleteAccount("dupont.marie", audit.Event{Time: t0, Kind: audit.AccountDeleted}); err != nil {
+		t.Fatal(err)
+	}
+	if recs, err := f.st.ActivationRecords(); err != nil || len(recs) != 0 {
+		t.Fatalf("records of a deleted account: %+v, %v", recs, err)
+	}
+	// Made again with the same identifier, it starts afresh: no code, 5 tries.
+	if _, err := f.acc.Add(ctx0, account.Account{ID: "dupont.marie", LastName: "Dupont", FirstName: "Marie", Email: "famille@exemple.fr"}, ""); err != nil {
+		t.Fatal(err)
+	}
+	var r *activation.Refused
+	if _, _, err := f.act.Verify(ctx0, "", "dupont.marie", code, "fr"); !errors.As(err, &r) || r.Left != 4 {
+		t.Fatalf("the old code on the new account: %v", err)
+	}
+}
+
 // The sweeper forgets flows and refusals once expired, never a code.
 func TestSweep(t *testing.T) {
 	f := setup(t)
@@ -664,7 +686,7 @@ func BenchmarkIssueMany1000(b *testing.B) {
 		ids[i] = fmt.Sprintf("parent.%04d", i)
 		as[i] = account.Account{ID: ids[i], LastName: "Parent", FirstName: "P", State: account.Active, Created: t0, Updated: t0}
 	}
-	if err := f.st.SaveAccounts(as); err != nil {
+	if err := f.st.ApplyImport(as, nil, nil); err != nil {
 		b.Fatal(err)
 	}
 	b.ResetTimer()

@@ -148,6 +148,9 @@ func deleteAccounts(tx *bolt.Tx, ids []string) error {
 		if err := revokeSessions(tx, id); err != nil {
 			return err
 		}
+		if err := deleteActivation(tx, id); err != nil {
+			return err
+		}
 		if err := accts.Delete([]byte(id)); err != nil {
 			return err
 		}

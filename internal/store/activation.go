@@ -194,3 +194,14 @@ func (s *Store) ActivationRecords() (map[string]activation.Record, error) {
 func deleteActivationCode(tx *bolt.Tx, id string) error {
 	return tx.Bucket(bActCodes).Delete([]byte(id))
 }
+
+// deleteActivation forgets everything activation keeps under a deleted
+// account's identifier: its code, its history and its refusals.
+func deleteActivation(tx *bolt.Tx, id string) error {
+	for _, b := range [][]byte{bActCodes, bActHistory, bActTries} {
+		if err := tx.Bucket(b).Delete([]byte(id)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
