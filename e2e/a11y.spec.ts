@@ -7,12 +7,13 @@
 // next one's. Both languages run on both profiles.
 import { test, expect, expectSwitcher, createParent, login, loginStatus, expectNoAxeViolations } from './helpers';
 
-// The failed sign-ins (401) and the page that does not exist (404) are on purpose.
-test.use({ allowedStatuses: [401, 404] });
+// The failed sign-ins (401), the page that does not exist (404) and the
+// refused activation code (422) are on purpose.
+test.use({ allowedStatuses: [401, 404, 422] });
 
 for (const lang of ['fr', 'en'] as const) {
   test(`accessibility of every page (${lang})`, async ({ page }, testInfo) => {
-    test.setTimeout(180_000); // eight axe runs, each a few seconds on a busy machine
+    test.setTimeout(180_000); // ten axe runs, each a few seconds on a busy machine
     const parent = await createParent();
     await test.step('login page', async () => {
       await page.goto(`/?lang=${lang}`); // also sets the language cookie
@@ -30,6 +31,18 @@ for (const lang of ['fr', 'en'] as const) {
       await page.goto('/politique-mot-de-passe');
       await expect(page.locator('html')).toHaveAttribute('lang', lang);
       await expectNoAxeViolations(page, testInfo, `policy-${lang}`, { soft: true });
+    });
+
+    await test.step('activation page, and its refusal', async () => {
+      await page.goto('/activation');
+      await expect(page.getByTestId('activation-card')).toHaveAttribute('data-step', '1');
+      await expectNoAxeViolations(page, testInfo, `activation-${lang}`, { soft: true });
+      await page.getByTestId('activation-identifier').fill(`personne.inconnue-${lang}`);
+      await page.getByTestId('activation-code').fill('K7QM-4RXP-9TDW');
+      await page.getByTestId('step-submit').click();
+      await expect(page.getByTestId('recovery-error')).toBeVisible();
+      await expect(page.getByTestId('activation-code')).toHaveAttribute('aria-invalid', 'true');
+      await expectNoAxeViolations(page, testInfo, `activation-refused-${lang}`, { soft: true });
     });
 
     // The pages a public school must publish, linked from every footer;

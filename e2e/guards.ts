@@ -151,6 +151,8 @@ async function pageKind(html: string | Page): Promise<{ lang: string; kind: stri
     const lang = /<html lang="([a-z]+)"/.exec(h)?.[1] ?? '';
     const step = /data-testid="recovery-card"[^>]*data-step="(\d)"|data-step="(\d)"[^>]*data-testid="recovery-card"/.exec(h);
     if (step) return { lang, kind: `recovery step ${step[1] ?? step[2]}` };
+    const act = /data-testid="activation-card"[^>]*data-step="(\d)"|data-step="(\d)"[^>]*data-testid="activation-card"/.exec(h);
+    if (act) return { lang, kind: `activation step ${act[1] ?? act[2]}` };
     for (const k of ['error-page', 'espace-greeting', 'policy-page', 'legal-mentions-legales', 'legal-donnees-personnelles',
       'legal-accessibilite', 'mailbox', 'login-submit']) {
       if (h.includes(`data-testid="${k}"`)) return { lang, kind: k };
@@ -185,7 +187,7 @@ export async function expectSwitcher(page: Page) {
     // An error page shown at a page's own address (a 404) is that page;
     // at a form's POST address, a GET there leads back to the form.
     const path = new URL(page.url()).pathname;
-    if (here.kind !== 'error-page' || /^\/(login|logout|espace\/mot-de-passe|recuperation\/[a-z-]+)$/.test(path)) {
+    if (here.kind !== 'error-page' || /^\/(login|logout|espace\/mot-de-passe|recuperation\/[a-z-]+|activation\/[a-z-]+)$/.test(path)) {
       const again = await api.get(page.url());
       expect(again.status(), `a GET on ${page.url()} (Back, reload)`).toBe(200);
     }

@@ -132,6 +132,16 @@ export function isServerURL(url: string, baseURL: string): boolean {
  * stdin (the main server's file unless told otherwise).
  */
 export function accounts(args: string[], input?: string, instance: Instance = 'main'): Promise<string> {
+  return sesame('accounts', args, input, instance);
+}
+
+/**
+ * Runs the admin command `bin/sesame COMMAND --data <the test server's file>
+ * ARGS…` (accounts, activation…), input on stdin; it goes through the
+ * server's admin socket. Resolves with what it printed, rejects when it
+ * fails.
+ */
+export function sesame(command: string, args: string[], input?: string, instance: Instance = 'main'): Promise<string> {
   const bin = env('SESAME_E2E_BIN');
   const data = instanceData(instance);
   const childEnv: NodeJS.ProcessEnv = {};
@@ -142,14 +152,14 @@ export function accounts(args: string[], input?: string, instance: Instance = 'm
     // No input: stdin is /dev/null. With input: a pipe, whose EPIPE (the
     // command exited before reading it, e.g. on a usage error) must not
     // crash the worker — the exit code and output say what went wrong.
-    const child = spawn(bin, ['accounts', '--data', data, ...args], { env: childEnv, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    const child = spawn(bin, [command, '--data', data, ...args], { env: childEnv, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
     child.on('error', reject);
     child.on('close', (code) => {
       if (code === 0) resolve(out);
-      else reject(new Error(`sesame accounts ${args.join(' ')} exited with ${code}:\n${out}`));
+      else reject(new Error(`sesame ${command} ${args.join(' ')} exited with ${code}:\n${out}`));
     });
     if (child.stdin) {
       child.stdin.on('error', () => {});

@@ -76,7 +76,7 @@ func TestBadInputEveryRoute(t *testing.T) {
 	}
 	// These only act on the cookies: no field to duplicate or garble.
 	readsNoField := map[string]bool{"/logout": true, "/recuperation/renvoyer": true, "/recuperation/changer": true,
-		"/recuperation/annuler": true, "/recuperation/autre": true}
+		"/recuperation/annuler": true, "/recuperation/autre": true, "/activation/annuler": true}
 	for _, c := range cases {
 		for _, route := range routes {
 			b := e.browser(t)

@@ -75,6 +75,9 @@ func checkCookies(t *testing.T, name string, resp *http.Response) {
 		if c.Name == recoveryCookie {
 			want = "/parents/recuperation"
 		}
+		if c.Name == activationCookie {
+			want = "/parents/activation"
+		}
 		if c.Path != want {
 			t.Errorf("%s: cookie %s has Path %q, want %q", name, c.Name, c.Path, want)
 		}
@@ -85,7 +88,7 @@ func checkCookies(t *testing.T, name string, resp *http.Response) {
 func TestBasePathPages(t *testing.T) {
 	e := newEnv(t, underParents)
 	b := e.browser(t)
-	pages := []string{"/parents/", "/parents", "/parents/recuperation", "/parents/politique-mot-de-passe", "/parents/?lang=en", "/parents/?msg=logout"}
+	pages := []string{"/parents/", "/parents", "/parents/recuperation", "/parents/activation", "/parents/politique-mot-de-passe", "/parents/?lang=en", "/parents/?msg=logout"}
 	for _, p := range legal.Pages {
 		pages = append(pages, "/parents/"+p)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"sesame/internal/account"
+	"sesame/internal/activation"
 	"sesame/internal/legal"
 	"sesame/internal/ratelimit"
 	"sesame/internal/recovery"
@@ -47,6 +48,8 @@ type Deps struct {
 	Config   Config
 	Accounts *account.Service
 	Recovery *recovery.Service
+	// Activation is « Première connexion ? Activer mon compte ».
+	Activation *activation.Service
 	// Mailbox is the demo mailbox; nil outside demo mode.
 	Mailbox Mailbox
 	Locales *locales.Bundle

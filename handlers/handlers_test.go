@@ -16,6 +16,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"sesame/internal/account"
+	"sesame/internal/activation"
 	"sesame/internal/password"
 	"sesame/internal/policy"
 	"sesame/internal/recovery"
@@ -30,6 +31,7 @@ type env struct {
 	app  *fiber.App
 	acc  *account.Service
 	rec  *recovery.Service
+	act  *activation.Service
 	st   *store.Store
 	addr string // set once the app listens on TCP
 }
@@ -43,11 +45,12 @@ func newEnv(t testing.TB, opts ...func(*Deps)) *env {
 	t.Cleanup(func() { st.Close() })
 	acc := &account.Service{Store: st, Hasher: password.New(fast, 2, time.Second), Policy: policy.Default()}
 	rec := &recovery.Service{Store: st, Accounts: acc, Secret: st.Secret(), Config: recovery.DefaultConfig}
+	act := &activation.Service{Store: st, Accounts: acc, Secret: st.Secret(), Config: activation.DefaultConfig}
 	base, _ := url.Parse("http://parents.ecole.test")
 	d := Deps{
 		Config: Config{School: "École Jules Ferry", BaseURL: base, DefaultLang: "fr",
 			Secretariat: views.Secretariat{Phone: "01 23 45 67 89", Email: "secretariat@ecole.test", Hours: "8h-17h"}},
-		Accounts: acc, Recovery: rec, Locales: locales.Must(), Secret: st.Secret(),
+		Accounts: acc, Recovery: rec, Activation: act, Locales: locales.Must(), Secret: st.Secret(),
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
 	for _, o := range opts {
@@ -57,7 +60,7 @@ func newEnv(t testing.TB, opts ...func(*Deps)) *env {
 	if _, err := acc.Add(context.Background(), account.Account{ID: "dupont.marie", LastName: "Dupont", FirstName: "Marie", Email: "m@exemple.fr"}, "Cartable-Vert-2026"); err != nil {
 		t.Fatal(err)
 	}
-	return &env{app: app, acc: acc, rec: rec, st: st}
+	return &env{app: app, acc: acc, rec: rec, act: act, st: st}
 }
 
 // browser keeps cookies between requests, like a parent's phone.

@@ -38,6 +38,9 @@ const (
 	passwordChangedEspace
 	passwordChangedRecovery
 	hashBusy
+	activationOK
+	activationRefused
+	passwordChangedActivation
 	nEvents
 )
 
@@ -51,6 +54,9 @@ var eventNames = [nEvents]string{
 	`sesame_password_changes_total{via="espace"}`,
 	`sesame_password_changes_total{via="recovery"}`,
 	`sesame_hash_busy_total`,
+	`sesame_activation_codes_verified_total{result="ok"}`,
+	`sesame_activation_codes_verified_total{result="refused"}`,
+	`sesame_password_changes_total{via="activation"}`,
 }
 
 // NewMetrics registers the web side's metrics in set, which the caller
@@ -80,6 +86,7 @@ func (m *Metrics) limiters(l *ratelimit.Limits) {
 		"login_ip": l.LoginIP, "login_id": l.LoginID,
 		"recovery_ip": l.RecoveryIP, "recovery_to": l.RecoveryTo,
 		"code_ip": l.CodeIP, "code_flow": l.CodeFlow,
+		"activation_ip": l.ActivationIP,
 	} {
 		if lim == nil {
 			continue

@@ -64,6 +64,11 @@ var getPages = map[string]string{
 	"/recuperation/regles":       "/recuperation",
 	"/recuperation/annuler":      "/recuperation",
 	"/recuperation/autre":        "/recuperation",
+	"/activation":                "/activation",
+	"/activation/code":           "/activation",
+	"/activation/mot-de-passe":   "/activation",
+	"/activation/regles":         "/activation",
+	"/activation/annuler":        "/activation",
 	"/dev/mailbox":               "/dev/mailbox",
 }
 

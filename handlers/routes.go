@@ -109,11 +109,17 @@ func New(d Deps) *fiber.App {
 	app.Post("/recuperation/mot-de-passe", h.recoveryPassword)
 	app.Post("/recuperation/regles", h.recoveryRules)
 	app.Post("/recuperation/annuler", h.recoveryCancel)
+	app.Get("/activation", h.activationShow)
+	app.Post("/activation/code", h.activationVerify)
+	app.Post("/activation/mot-de-passe", h.activationPassword)
+	app.Post("/activation/regles", h.activationRules)
+	app.Post("/activation/annuler", h.activationCancel)
 
 	// A GET on a form's address (Back, a reload, a shared link) shows
 	// that form's page.
 	for _, path := range []string{"/login", "/logout", "/espace/mot-de-passe", "/recuperation/email", "/recuperation/code",
-		"/recuperation/renvoyer", "/recuperation/changer", "/recuperation/mot-de-passe", "/recuperation/regles", "/recuperation/annuler", "/recuperation/autre"} {
+		"/recuperation/renvoyer", "/recuperation/changer", "/recuperation/mot-de-passe", "/recuperation/regles", "/recuperation/annuler", "/recuperation/autre",
+		"/activation/code", "/activation/mot-de-passe", "/activation/regles", "/activation/annuler"} {
 		app.Get(path, h.toGetPage)
 	}
 

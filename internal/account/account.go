@@ -127,8 +127,8 @@ type Store interface {
 	DeleteAccount(id string, ev audit.Event) error
 	// SetPassword stores a new hash and, in the same transaction, revokes
 	// every session of the account, deletes its pending recovery codes and
-	// queues notice and records ev (when not nil), so none of it can
-	// happen without the rest.
+	// its activation code, and queues notice and records ev (when not
+	// nil), so none of it can happen without the rest.
 	SetPassword(id, hash string, at time.Time, notice *outbox.Message, ev *audit.Event) error
 	// UpdateHash replaces the hash after a parameter upgrade, touching
 	// nothing else.

@@ -150,7 +150,8 @@ func (s *Service) CheckNew(a Account, pw, confirm string) error {
 
 // SetPassword gives account id a new password after the policy accepts
 // it: every session is revoked, pending codes deleted and a "password
-// changed" e-mail queued, all in one store transaction. lang is the
+// changed" e-mail queued (when the account has an address), all in one
+// store transaction. lang is the
 // language of that e-mail. The password is hashed in its normalised form
 // (policy.Normalize), the form Login compares.
 func (s *Service) SetPassword(ctx context.Context, id, pw, confirm, lang string) (Account, error) {
@@ -170,10 +171,13 @@ func (s *Service) SetPassword(ctx context.Context, id, pw, confirm, lang string)
 	if lang == "" {
 		lang = a.Lang
 	}
-	notice := &outbox.Message{
-		Kind: outbox.KindPasswordChanged, To: a.Email, Lang: lang, Name: a.Name(),
-		Identifiers: []string{a.ID}, Created: now, ExpiresAt: now.Add(24 * time.Hour),
-		Status: outbox.StatusPending, NextAttempt: now,
+	var notice *outbox.Message
+	if a.Email != "" { // an adult the school has no address for started with a letter
+		notice = &outbox.Message{
+			Kind: outbox.KindPasswordChanged, To: a.Email, Lang: lang, Name: a.Name(),
+			Identifiers: []string{a.ID}, Created: now, ExpiresAt: now.Add(24 * time.Hour),
+			Status: outbox.StatusPending, NextAttempt: now,
+		}
 	}
 	ev := &audit.Event{Time: now, Kind: audit.PasswordChanged, Account: a.ID, IP: audit.IP(ctx)}
 	if err := s.Store.SetPassword(a.ID, h, now, notice, ev); err != nil {

@@ -1,7 +1,7 @@
 // Package audit is the record of who did what and when: sign-ins,
-// recoveries, password changes and admin commands, kept in the data file
-// for a year so the school can answer "was it me?". It never holds a
-// secret: no password, code, session id or key.
+// recoveries, activations, password changes and admin commands, kept in
+// the data file for a year so the school can answer "was it me?". It
+// never holds a secret: no password, code, session id or key.
 package audit
 
 import (
@@ -37,6 +37,27 @@ const (
 	AccountDisabled Kind = "account.disabled"
 	AccountEnabled  Kind = "account.enabled"
 	AccountDeleted  Kind = "account.deleted"
+	// ActivationIssued is an activation code issued for a letter, an
+	// invitation or by the admin (the code itself is never recorded).
+	ActivationIssued Kind = "activation.issued"
+	// ActivationOK is an activation code accepted: the parent may choose
+	// a password.
+	ActivationOK Kind = "activation.ok"
+	// The refused activation codes, told apart here though the parent is
+	// told the same thing for each: a wrong code, a right code past its
+	// date, a code for an account that already has a password (the code
+	// was used, or the account activated another way) or none live, a
+	// disabled account, an identifier no account has (one record per
+	// client address and hour, with a count), and an identifier locked
+	// after too many wrong tries (one record per identifier, client
+	// address and hour).
+	ActivationWrong    Kind = "activation.wrong"
+	ActivationExpired  Kind = "activation.expired"
+	ActivationUsed     Kind = "activation.used"
+	ActivationNoCode   Kind = "activation.no_code"
+	ActivationDisabled Kind = "activation.disabled"
+	ActivationUnknown  Kind = "activation.unknown"
+	ActivationLocked   Kind = "activation.locked"
 )
 
 // Event is one line of the audit log.

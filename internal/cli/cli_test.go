@@ -230,6 +230,7 @@ func TestServeRefusesBadOptions(t *testing.T) {
 		{[]string{"serve", "--password-max", "7"}, "--password-min"},
 		{[]string{"serve", "--hash-concurrency", "65"}, "--hash-concurrency"},
 		{[]string{"serve", "--code-ttl", "25h"}, "--code-ttl"},
+		{[]string{"serve", "--activation-ttl", "400d"}, "--activation-ttl"},
 		{[]string{"serve", "--smtp-tls", "sometimes"}, "--smtp-tls"},
 		{[]string{"serve", "--smtp-url", "ftp://smtp.ecole.fr"}, "--smtp-url"},
 		{[]string{"serve", "--smtp-url", "smtp://u@smtp.ecole.fr", "--smtp-password-file", "/nonexistent/pw"}, "--smtp-password-file"},

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"sesame/internal/activation"
 	"sesame/internal/identity"
 	"sesame/internal/legal"
 	"sesame/internal/mail"
@@ -35,7 +36,7 @@ type serveOptions struct {
 	HashConcurrency                    int
 	LogLevel, LogFormat                string
 	MetricsAddr                        string
-	CodeTTL                            time.Duration
+	CodeTTL, ActivationTTL             time.Duration
 	SMTPURL, SMTPTLS, SMTPPasswordFile string
 	SMTPCA                             string
 	MailFrom, MailReplyTo              string
@@ -101,6 +102,7 @@ func serveFlags(out io.Writer) (*flagSetWith, *serveOptions) {
 	fs.StringVar(&o.RateLimits, "rate-limits", "on", "on: slow down repeated logins and recoveries per client address, identifier and e-mail; off: only for load tests on loopback (the per-address code limits in the data file stay)")
 	fs.StringVar(&o.Timezone, "timezone", defaultTimezone, "the school's time zone, for every time shown on pages, in e-mails and by the admin commands, e.g. Europe/Paris or Indian/Reunion (the server's own zone is not used)")
 	durationVar(fs, &o.CodeTTL, "code-ttl", recovery.DefaultConfig.CodeTTL, "how long a security code stays valid, e.g. 30m (tests use a few seconds)")
+	durationVar(fs, &o.ActivationTTL, "activation-ttl", activation.DefaultConfig.CodeTTL, "how long an activation code (on a letter or in an invitation) stays valid, e.g. 56d; the letter prints its expiry date")
 	fs.StringVar(&o.Config, "config", "", "read options from this file of SESAME_*=value lines (a systemd EnvironmentFile); the command line and the environment win over it")
 	fs.BoolVar(&o.PrintExample, "print-config-example", false, "print a configuration file listing every key with its default, and exit")
 	w := newFlagSetWith(fs)
@@ -166,6 +168,11 @@ type serviceConfig struct {
 	Policy          *policy.Policy
 	HashConcurrency int
 	CodeTTL         time.Duration
+	// ActivationTTL is how long an activation code stays valid.
+	ActivationTTL time.Duration
+	// BaseURL is the address parents type (--base-url, without a
+	// trailing slash), for the links the admin commands print.
+	BaseURL string
 	// Location is the school's time zone (--timezone): every time shown
 	// to a parent or an operator is in it.
 	Location *time.Location
@@ -202,14 +209,19 @@ func parseListen(o *serveOptions, c *serveConfig) error {
 		return optionError("data", o.Data, "a file path is needed")
 	}
 	c.Addr, c.Data = o.Addr, o.Data
+	u, err := o.baseURL()
+	c.BaseURL = u
+	return err
+}
+
+// baseURL is --base-url, by default http://localhost and --addr's port.
+func (o *serveOptions) baseURL() (*url.URL, error) {
 	raw := o.BaseURL
 	if raw == "" {
 		_, port, _ := net.SplitHostPort(o.Addr)
 		raw = "http://localhost:" + port
 	}
-	u, err := parseBaseURL(raw)
-	c.BaseURL = u
-	return err
+	return parseBaseURL(raw)
 }
 
 // parsePortal reads what the pages show: --lang, the school's name and
@@ -234,8 +246,8 @@ func parsePortal(o *serveOptions, c *serveConfig) error {
 	return nil
 }
 
-// parseServices reads the password policy, --hash-concurrency and
-// --code-ttl.
+// parseServices reads the password policy, --hash-concurrency,
+// --code-ttl and --activation-ttl.
 func parseServices(o *serveOptions, c *serveConfig) error {
 	sc, err := o.serviceConfig()
 	c.Services = sc
@@ -253,11 +265,19 @@ func (o *serveOptions) serviceConfig() (serviceConfig, error) {
 	if err := checkDuration("code-ttl", o.CodeTTL, time.Second, 24*time.Hour); err != nil {
 		return serviceConfig{}, err
 	}
+	if err := checkDuration("activation-ttl", o.ActivationTTL, time.Second, 366*24*time.Hour); err != nil {
+		return serviceConfig{}, err
+	}
 	loc, err := loadTimezone(o.Timezone)
 	if err != nil {
 		return serviceConfig{}, err
 	}
-	return serviceConfig{School: o.School, Policy: pol, HashConcurrency: o.HashConcurrency, CodeTTL: o.CodeTTL, Location: loc}, nil
+	base, err := o.baseURL()
+	if err != nil {
+		return serviceConfig{}, err
+	}
+	return serviceConfig{School: o.School, Policy: pol, HashConcurrency: o.HashConcurrency, CodeTTL: o.CodeTTL,
+		ActivationTTL: o.ActivationTTL, BaseURL: base.String(), Location: loc}, nil
 }
 
 // loadTimezone reads --timezone from the zone data embedded in the

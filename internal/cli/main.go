@@ -26,6 +26,8 @@ Usage:
   sesame serve --demo           try it: a demo parent and a banner, nothing else needed
   sesame accounts COMMAND       import, add, list, show, disable, enable parents' accounts,
                                 set a password (sesame accounts --help)
+  sesame activation issue ID    a new activation code (and its link) for a parent
+                                without a password yet
   sesame mail test --to ADDRESS  check the SMTP settings by sending one e-mail
   sesame mail queue             what the outbox holds: pending, sent, failed e-mails
   sesame audit [--account ID] [--since 7d]
@@ -62,6 +64,8 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runMail(args[1:], stdout, stderr)
 	case "audit":
 		return runAudit(args[1:], stdout, stderr)
+	case "activation":
+		return runActivation(args[1:], stdout, stderr)
 	case "backup":
 		return runBackup(args[1:], stdout, stderr)
 	case "check":

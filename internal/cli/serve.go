@@ -21,6 +21,7 @@ import (
 
 	"sesame/handlers"
 	"sesame/internal/account"
+	"sesame/internal/activation"
 	"sesame/internal/audit"
 	"sesame/internal/mail/delivery"
 	"sesame/internal/password"
@@ -37,10 +38,14 @@ var bundle = sync.OnceValue(locales.Must)
 // services are the domain services over an open store, shared by the
 // server and the admin commands.
 type services struct {
-	store    *store.Store
-	accounts *account.Service
-	recovery *recovery.Service
-	log      *slog.Logger
+	store      *store.Store
+	accounts   *account.Service
+	recovery   *recovery.Service
+	activation *activation.Service
+	// baseURL is the address parents type, for the links the admin
+	// commands print.
+	baseURL string
+	log     *slog.Logger
 	// loc is the school's time zone, for the times the admin commands
 	// print.
 	loc *time.Location
@@ -59,7 +64,10 @@ func newServices(st *store.Store, c serviceConfig, log *slog.Logger) *services {
 	rec := &recovery.Service{Store: st, Accounts: acc, Secret: st.Secret(), Config: rc}
 	acc.Audit = store.AuditLog{Store: st, Log: log}
 	rec.Audit = acc.Audit
-	return &services{store: st, accounts: acc, recovery: rec, log: log, loc: c.Location}
+	ac := activation.DefaultConfig
+	ac.CodeTTL = c.ActivationTTL
+	act := &activation.Service{Store: st, Accounts: acc, Secret: st.Secret(), Config: ac}
+	return &services{store: st, accounts: acc, recovery: rec, activation: act, baseURL: c.BaseURL, log: log, loc: c.Location}
 }
 
 // Demo parent, documented in the README.
@@ -293,11 +301,12 @@ func handlerDeps(c *serveConfig, s *services, mailbox *delivery.Mailbox, log *sl
 			TrustedProxies: c.TrustedProxies, Secretariat: c.Secretariat, Location: c.Services.Location,
 			TrustedNetworks: c.TrustedNetworks, Legal: c.Legal,
 		},
-		Accounts: s.accounts,
-		Recovery: s.recovery,
-		Locales:  bundle(),
-		Log:      log,
-		Secret:   s.store.Secret(),
+		Accounts:   s.accounts,
+		Recovery:   s.recovery,
+		Activation: s.activation,
+		Locales:    bundle(),
+		Log:        log,
+		Secret:     s.store.Secret(),
 	}
 	if mailbox != nil {
 		deps.Mailbox = mailbox

@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"sesame/internal/account"
+	"sesame/internal/activation"
 	"sesame/internal/audit"
 	"sesame/internal/identity"
 	"sesame/internal/importcsv"
@@ -153,6 +154,7 @@ type env struct {
 	st    *store.Store
 	acc   *account.Service
 	rec   *recovery.Service
+	act   *activation.Service
 	audit *lastEvent
 	hash  string // pw's hash
 	next  int    // for unique identifiers
@@ -180,6 +182,7 @@ func newEnv(t testing.TB) *env {
 	e := &env{st: st, audit: &lastEvent{}}
 	e.acc = &account.Service{Store: st, Hasher: password.New(fast, 2, time.Second), Policy: policy.Default(), Audit: e.audit}
 	e.rec = &recovery.Service{Store: st, Accounts: e.acc, Secret: st.Secret(), Config: recovery.DefaultConfig}
+	e.act = &activation.Service{Store: st, Accounts: e.acc, Secret: st.Secret(), Config: activation.DefaultConfig}
 	if e.hash, err = e.acc.Hasher.Hash(context.Background(), pw); err != nil {
 		t.Fatal(err)
 	}
@@ -199,6 +202,7 @@ var entryPoints = []entryPoint{
 	{"accounts add", []kind{kindIdentifier, kindEmail, kindLastName, kindFirstName}, viaAdd},
 	{"login", []kind{kindIdentifier}, viaLogin},
 	{"recovery step 1", []kind{kindEmail}, viaRecovery},
+	{"activation", []kind{kindIdentifier}, viaActivation},
 }
 
 func viaIdentity(t testing.TB, _ *env, k kind, in string) verdict {
@@ -336,6 +340,24 @@ func viaRecovery(t testing.TB, e *env, _ kind, in string) verdict {
 		t.Fatalf("recovery with %q: %v", in, err)
 	}
 	return verdict{true, f.Email}
+}
+
+// viaActivation types the identifier with a code on the activation
+// page. The refusal names the identifier it looked up.
+func viaActivation(t testing.TB, e *env, _ kind, in string) verdict {
+	_, _, err := e.act.Verify(context.Background(), "", in, "0000-0000-0000", "fr")
+	var r *activation.Refused
+	var l *activation.Locked
+	switch {
+	case errors.Is(err, activation.ErrBadIdentifier):
+		return verdict{}
+	case errors.As(err, &r):
+		return verdict{true, r.Identifier}
+	case errors.As(err, &l):
+		return verdict{true, l.Identifier}
+	}
+	t.Fatalf("activation as %q: %v", in, err)
+	return verdict{}
 }
 
 // verdicts runs in through every entry point taking kind k.

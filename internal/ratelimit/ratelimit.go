@@ -71,6 +71,9 @@ type Limits struct {
 	LoginIP, LoginID       *Limiter
 	RecoveryIP, RecoveryTo *Limiter
 	CodeIP, CodeFlow       *Limiter
+	// ActivationIP limits activation codes tried per client address;
+	// each identifier's own limit is in the store (package activation).
+	ActivationIP *Limiter
 }
 
 // DefaultLimits are generous for a parent and a family behind one school
@@ -85,5 +88,8 @@ func DefaultLimits() *Limits {
 		RecoveryTo: New(60*time.Second, 5, capacity),  // step 1 for one e-mail address
 		CodeIP:     New(10*time.Second, 30, capacity), // code checks per address
 		CodeFlow:   New(10*time.Second, 10, capacity), // code checks per flow
+		// Activation codes per address: a parents' evening at home with a
+		// few letters, then one every 10 s.
+		ActivationIP: New(10*time.Second, 20, capacity),
 	}
 }

@@ -148,6 +148,9 @@ func deleteAccounts(tx *bolt.Tx, ids []string) error {
 		if err := revokeSessions(tx, id); err != nil {
 			return err
 		}
+		if err := deleteActivation(tx, id); err != nil {
+			return err
+		}
 		if err := accts.Delete([]byte(id)); err != nil {
 			return err
 		}
@@ -189,8 +192,9 @@ func (s *Store) UpdateHash(id, hash string) error {
 }
 
 // SetPassword stores the new hash, revokes every session of the account,
-// deletes its pending recovery codes and queues notice, in one
-// transaction.
+// deletes its pending recovery codes and its activation code (a letter
+// must not set a password once the parent has one) and queues notice, in
+// one transaction.
 func (s *Store) SetPassword(id, hash string, at time.Time, notice *outbox.Message, ev *audit.Event) error {
 	return s.update(func(tx *bolt.Tx) error {
 		var a account.Account
@@ -209,6 +213,9 @@ func (s *Store) SetPassword(id, hash string, at time.Time, notice *outbox.Messag
 			return err
 		}
 		if err := deleteCodesFor(tx, a.Email); err != nil {
+			return err
+		}
+		if err := deleteActivationCode(tx, id); err != nil {
 			return err
 		}
 		if notice != nil {

@@ -238,7 +238,8 @@ func (s *Store) clearRunning() error {
 
 // jsonBuckets hold one JSON value per key; the others are indexes
 // (empty values) or the meta bucket.
-var jsonBuckets = [][]byte{bAccounts, bSessions, bFlows, bCodes, bCodeLog, bOutbox, bAudit}
+var jsonBuckets = [][]byte{bAccounts, bSessions, bFlows, bCodes, bCodeLog, bOutbox, bAudit,
+	bActCodes, bActHistory, bActTries, bActFlows}
 
 // ShowKey names a record in a report without giving away what its key
 // holds: account identifiers are shown (the admin lists them anyway),

@@ -1,5 +1,6 @@
 // Package store keeps Sésame's data in one bbolt file: accounts,
-// sessions, recovery flows and codes, the mail outbox and the audit log.
+// sessions, recovery flows and codes, activation codes and flows, the
+// mail outbox and the audit log.
 //
 // It is the only package that imports bbolt. Its *Store satisfies the
 // small interfaces the domain packages declare. Values are JSON, copied
@@ -34,7 +35,7 @@ var (
 	bPending    = []byte("outbox_pending")
 	bAudit      = []byte("audit")
 	bAuditAgg   = []byte("audit_hourly")
-	allBuckets  = [][]byte{bMeta, bAccounts, bByEmail, bSessions, bSessByAcct, bFlows, bCodes, bCodeLog, bOutbox, bPending, bAudit, bAuditAgg}
+	allBuckets  = [][]byte{bMeta, bAccounts, bByEmail, bSessions, bSessByAcct, bFlows, bCodes, bCodeLog, bOutbox, bPending, bAudit, bAuditAgg, bActCodes, bActHistory, bActTries, bActFlows}
 	kSchema     = []byte("schema_version")
 	kSecret     = []byte("hmac_secret")
 )
@@ -56,6 +57,8 @@ var migrations = []migration{
 	{"index pending e-mails", indexPending},
 	// Open creates the bucket; nothing to move: older events stay alone.
 	{"hourly audit records", func(*bolt.Tx) error { return nil }},
+	// Open creates the four activation buckets; no account has a code yet.
+	{"activation codes", func(*bolt.Tx) error { return nil }},
 }
 
 // schemaVersion is the layout this code reads and writes.

@@ -14,6 +14,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"sesame/internal/account"
+	"sesame/internal/activation"
 	"sesame/internal/audit"
 	"sesame/internal/mail/outbox"
 )
@@ -332,6 +333,27 @@ var migrationTests = map[int]struct {
 			evs, err := s.Audit(t0.Add(-time.Hour), "")
 			if err != nil || len(evs) != 1 || evs[0].Count != 1 {
 				t.Errorf("hourly record after migration: %+v, %v", evs, err)
+			}
+		},
+	},
+	4: {
+		undo: func(tx *boltTx) error {
+			for _, b := range [][]byte{bActCodes, bActHistory, bActTries, bActFlows} {
+				if err := tx.DeleteBucket(b); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+		// Activation codes can be issued and read back.
+		check: func(t *testing.T, s *Store) {
+			c := activation.Code{Account: "dupont.marie", MAC: []byte{1}, Created: t0, Expires: t0.Add(time.Hour), Via: activation.ViaLetter}
+			if err := s.IssueActivation([]activation.Code{c}, nil); err != nil {
+				t.Fatalf("issue after migration: %v", err)
+			}
+			recs, err := s.ActivationRecords()
+			if r := recs["dupont.marie"]; err != nil || r.Code == nil || r.History.Count != 1 || !r.History.Letter.Equal(t0) {
+				t.Errorf("activation records after migration: %+v, %v", recs, err)
 			}
 		},
 	},

@@ -17,7 +17,9 @@ import (
 var ErrCorrupt = errors.New("store: unreadable records")
 
 // Sweep deletes what has expired at now: sessions, recovery flows and
-// codes, code histories with no code issued in the last day, and
+// codes, activation flows and refusals (not activation codes: one per
+// account, kept so that a late parent's refusal says "expired" in the
+// audit log), code histories with no code issued in the last day, and
 // hourly audit records older than audit.AggregateRetention. It
 // returns how many records went. Records it cannot read are kept and
 // reported in an error wrapping ErrCorrupt, after the others are swept.
@@ -25,7 +27,7 @@ func (s *Store) Sweep(now time.Time) (int, error) {
 	n := 0
 	var corrupt []error
 	err := s.update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bSessions, bFlows, bCodes} {
+		for _, name := range [][]byte{bSessions, bFlows, bCodes, bActFlows, bActTries} {
 			b := tx.Bucket(name)
 			var index [][]byte // sessions_by_account entries of dead sessions
 			dead, bad := scan(b, name, func(k, v []byte) (bool, error) {
