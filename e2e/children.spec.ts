@@ -73,7 +73,9 @@ for (const js of [true, false]) {
             await expect(page.getByTestId(`pick-children-${a.identifier}`)).toHaveText(children);
           }
           await screenshot(page, testInfo, `children-3-${tag}`);
-          await expectNoAxeViolations(page, testInfo, `recovery-children-3-${tag}`, { soft: true });
+          // axe runs inside the page: it needs JavaScript. The page
+          // without it is the same HTML, scanned in the runs with it.
+          if (js) await expectNoAxeViolations(page, testInfo, `recovery-children-3-${tag}`, { soft: true });
         });
 
         const pw = goodPassword();
