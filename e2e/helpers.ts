@@ -25,6 +25,7 @@ import AxeBuilder from '@axe-core/playwright';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Guard, expectSwitcher } from './guards';
 
@@ -209,6 +210,80 @@ export async function createParent(
   await accounts(args, undefined, opts.instance);
   if (!opts.imported) await accounts(['set-password', p.identifier], p.password + '\n', opts.instance);
   return p;
+}
+
+/** A pupil in a school export: last name defaults to the adult's. */
+export type Pupil = { firstName: string; lastName?: string; className: string };
+
+/** A responsible adult of a family, as a school export lists them. */
+export type FamilyAdult = {
+  civility: string;
+  firstName: string;
+  lastName: string;
+  /** « Lien de parenté »: Mère, Père, Tuteur… */
+  link: string;
+  children: Pupil[];
+};
+
+/** A family after the import: its shared address and each adult's account. */
+export type Family = {
+  email: string;
+  /** Each adult with their identifier and their name as the portal shows it. */
+  adults: (FamilyAdult & { identifier: string; name: string; children: Required<Pupil>[] })[];
+};
+
+/** Random letters only: names must be letters, and the import matches names. */
+function letters(n: number): string {
+  return Array.from(randomBytes(n), (b) => String.fromCharCode(97 + (b % 26))).join('');
+}
+
+/**
+ * Imports a family sharing one address through `sesame accounts import`,
+ * in the school export shape « one line per adult per pupil »
+ * (Civilité;Nom;Prénom;Courriel;Lien de parenté;Nom élève;Prénom élève;Classe),
+ * with CRLF line ends as the school's software writes them. Each last
+ * name (adults' and pupils') gets a random suffix, so two tests never
+ * share a family: the import matches adults by name and by child. The
+ * accounts have no password (imported, never activated); their
+ * identifiers are read back from `accounts list` by address and name.
+ */
+export async function importFamily(adults: FamilyAdult[]): Promise<Family> {
+  const tag = letters(6);
+  const suffix = tag[0].toUpperCase() + tag.slice(1);
+  const email = `e2e-${tag}@famille.example`;
+  const family: Family = {
+    email,
+    adults: adults.map((a) => {
+      const lastName = `${a.lastName}-${suffix}`;
+      return {
+        ...a,
+        lastName,
+        identifier: '',
+        name: '',
+        children: a.children.map((c) => ({ ...c, lastName: `${c.lastName ?? a.lastName}-${suffix}` })),
+      };
+    }),
+  };
+  const rows = ['Civilité;Nom;Prénom;Courriel;Lien de parenté;Nom élève;Prénom élève;Classe'];
+  for (const a of family.adults) {
+    for (const c of a.children) rows.push([a.civility, a.lastName, a.firstName, email, a.link, c.lastName, c.firstName, c.className].join(';'));
+  }
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sesame-e2e-')), 'export.csv');
+  fs.writeFileSync(file, rows.join('\r\n') + '\r\n');
+  try {
+    await accounts(['import', file]);
+  } finally {
+    fs.rmSync(path.dirname(file), { recursive: true, force: true });
+  }
+  // IDENTIFIER  NAME  E-MAIL  LANG  STATE  PASSWORD, columns two spaces apart.
+  const list = (await accounts(['list'])).split('\n').map((l) => l.trim().split(/\s{2,}/));
+  for (const a of family.adults) {
+    // By first name: the import may write last names its own way.
+    const found = list.filter((cols) => cols[2] === email && cols[1]?.startsWith(`${a.firstName} `));
+    expect(found, `one account for ${a.firstName} <${email}> in \`accounts list\``).toHaveLength(1);
+    [a.identifier, a.name] = found[0];
+  }
+  return family;
 }
 
 /** A fresh address no account has (step 1 must answer as for a known one). */

@@ -18,5 +18,5 @@ func (h *handler) espaceShow(c *fiber.Ctx) error {
 }
 
 func espaceView(a account.Account) views.EspaceView {
-	return views.EspaceView{Name: a.Name(), Identifier: a.ID}
+	return views.EspaceView{Name: a.Name(), Identifier: a.ID, Children: a.ChildrenLabel(), ChildCount: len(a.Children)}
 }

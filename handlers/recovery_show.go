@@ -6,6 +6,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"sesame/internal/account"
 	"sesame/internal/mail/outbox"
 	"sesame/internal/recovery"
 	"sesame/locales"
@@ -82,11 +83,11 @@ func (h *handler) recoveryView(c *fiber.Ctx, f recovery.Flow) views.RecoveryView
 			v.DeadEnd, v.Error = true, "recovery.disabled"
 			break
 		}
-		// Each identifier with its holder's name, so a family can tell
-		// them apart; none is chosen for the parent.
+		// Each identifier with its holder's name and children, so a
+		// family can tell them apart; none is chosen for the parent.
 		for _, id := range left {
 			a, _ := h.Recovery.Account(id)
-			v.Identifiers = append(v.Identifiers, views.Identifier{ID: id, Name: a.Name()})
+			v.Identifiers = append(v.Identifiers, identifierView(id, a))
 		}
 		if len(left) == 1 {
 			v.Chosen = left[0]
@@ -95,8 +96,18 @@ func (h *handler) recoveryView(c *fiber.Ctx, f recovery.Flow) views.RecoveryView
 		v.Rules = h.rules(c, a, "")
 	case recovery.Done:
 		v.Step, v.Chosen, v.Another = 4, f.Chosen, len(f.Remaining()) > 0
+		// The children again, so a family notes which identifier it set.
+		a, _ := h.Recovery.Account(f.Chosen)
+		v.Identifiers = []views.Identifier{identifierView(f.Chosen, a)}
 	}
 	return v
+}
+
+// identifierView is identifier id as step 3 and the confirmation show
+// it; a is its account, or the zero Account when it could not be read
+// (the identifier alone is then shown).
+func identifierView(id string, a account.Account) views.Identifier {
+	return views.Identifier{ID: id, Name: a.Name(), Children: a.ChildrenLabel(), ChildCount: len(a.Children)}
 }
 
 // recoveryRender answers with the card alone for htmx, the whole page

@@ -80,8 +80,14 @@ func seedDemo(ctx context.Context, s *services) error {
 	if _, err := s.accounts.Get(demoIdentifier); err == nil {
 		return nil
 	}
+	// Two children, as an import would link them, so the demo's code
+	// e-mail, step 3 and /espace show which children the identifier is for.
 	_, err := s.accounts.Add(ctx, account.Account{
 		ID: demoIdentifier, LastName: "Dupont", FirstName: "Marie", Email: "marie.dupont@exemple.fr", Lang: "fr",
+		Children: []account.Child{
+			{Key: "name:dupont|lucas", LastName: "Dupont", FirstName: "Lucas", Class: "6e A"},
+			{Key: "name:dupont|emma", LastName: "Dupont", FirstName: "Emma", Class: "CM2"},
+		},
 	}, demoPassword)
 	if errors.Is(err, account.ErrExists) {
 		return nil

@@ -58,7 +58,7 @@ type view struct {
 	School      string
 	Name        string
 	Code        string // grouped
-	Identifiers []string
+	Identifiers []identifierLine
 	// AccountCount picks singular or plural for sentences about the
 	// accounts; with no identifiers listed it is one account.
 	AccountCount int
@@ -74,6 +74,14 @@ type view struct {
 	data   map[string]any
 }
 
+// identifierLine is one identifier as the e-mail lists it, with the
+// children its holder is responsible for ("Lucas (6e A), Emma (CM2)"),
+// empty when the record names none.
+type identifierLine struct {
+	ID       string
+	Children string
+}
+
 func (c *Composer) newView(lang string, m outbox.Message) *view {
 	v := &view{
 		Lang:    lang,
@@ -87,9 +95,9 @@ func (c *Composer) newView(lang string, m outbox.Message) *view {
 		},
 		bundle: c.Locales,
 	}
-	for _, id := range m.Identifiers {
-		if id = oneLine(id); id != "" {
-			v.Identifiers = append(v.Identifiers, id)
+	for _, raw := range m.Identifiers {
+		if id := oneLine(raw); id != "" {
+			v.Identifiers = append(v.Identifiers, identifierLine{ID: id, Children: oneLine(m.Children[raw])})
 		}
 	}
 	v.AccountCount = max(1, len(v.Identifiers))
@@ -124,7 +132,7 @@ func (c *Composer) newView(lang string, m outbox.Message) *view {
 	}
 	identifier := ""
 	if len(v.Identifiers) > 0 {
-		identifier = v.Identifiers[0]
+		identifier = v.Identifiers[0].ID
 	}
 	v.data = map[string]any{
 		"School":     v.School,

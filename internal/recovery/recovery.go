@@ -314,6 +314,7 @@ func (s *Service) decide(email, lang string, accts []account.Account, now time.T
 		switch {
 		case len(active) > 0:
 			m.Kind, m.Identifiers, m.Code, m.ExpiresAt = outbox.KindRecoveryCode, active, code, c.Expires
+			m.Children = children(accts, active)
 			if len(active) == 1 {
 				m.Name = name(accts, active[0])
 			}
@@ -324,6 +325,22 @@ func (s *Service) decide(email, lang string, accts []account.Account, now time.T
 		}
 		return Issued{Code: c, Mail: m}
 	}
+}
+
+// children says, for each identifier of ids whose holder has children,
+// which ones ("Lucas (6e A), Emma (CM2)"): the code e-mail lists them
+// beside the identifiers so a family tells them apart. Nil when none has.
+func children(accts []account.Account, ids []string) map[string]string {
+	var out map[string]string
+	for _, a := range accts {
+		if l := a.ChildrenLabel(); l != "" && contains(ids, a.ID) {
+			if out == nil {
+				out = make(map[string]string, len(ids))
+			}
+			out[a.ID] = l
+		}
+	}
+	return out
 }
 
 func name(accts []account.Account, id string) string {

@@ -593,3 +593,61 @@ func TestNewsAtTheLimit(t *testing.T) {
 		t.Errorf("%+v", n)
 	}
 }
+
+// The code e-mail's record says which children each identifier is for,
+// so a family sharing an address can tell its identifiers apart: only
+// active identifiers with children have an entry, and a disabled
+// holder's children are not mailed.
+func TestCodeMailNamesChildren(t *testing.T) {
+	f := setup(t)
+	lucas := account.Child{Key: "dupont|lucas", LastName: "Dupont", FirstName: "Lucas", Class: "6e A"}
+	emma := account.Child{Key: "dupont|emma", LastName: "Dupont", FirstName: "Emma", Class: "CM2"}
+	nina := account.Child{Key: "roux|nina", LastName: "Roux", FirstName: "Nina"}
+	for _, a := range []account.Account{
+		{ID: "bernard.claire", LastName: "Bernard", FirstName: "Claire", Email: "bernard@exemple.fr", Children: []account.Child{lucas, emma}},
+		{ID: "bernard.hugo", LastName: "Bernard", FirstName: "Hugo", Email: "bernard@exemple.fr"},
+		{ID: "roux.paul", LastName: "Roux", FirstName: "Paul", Email: "bernard@exemple.fr", Children: []account.Child{nina}},
+		{ID: "roux.jeanne", LastName: "Roux", FirstName: "Jeanne", Email: "bernard@exemple.fr", Children: []account.Child{nina}},
+	} {
+		if _, err := f.acc.Add(ctx0, a, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := f.acc.SetState("roux.jeanne", account.Disabled); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.rec.Start(ctx0, "bernard@exemple.fr", "fr"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.rec.Start(ctx0, "luc@exemple.fr", "fr"); err != nil {
+		t.Fatal(err)
+	}
+	msgs, _ := f.st.Outbox()
+	if len(msgs) != 2 {
+		t.Fatalf("%d messages queued, want 2", len(msgs))
+	}
+	for _, m := range msgs {
+		switch m.To {
+		case "bernard@exemple.fr":
+			if got := strings.Join(m.Identifiers, ","); got != "bernard.claire,bernard.hugo,roux.paul" {
+				t.Errorf("identifiers %s", got)
+			}
+			want := map[string]string{"bernard.claire": "Lucas (6e A), Emma (CM2)", "roux.paul": "Nina"}
+			if len(m.Children) != len(want) {
+				t.Errorf("children %v, want %v", m.Children, want)
+			}
+			for id, l := range want {
+				if m.Children[id] != l {
+					t.Errorf("children of %s = %q, want %q", id, m.Children[id], l)
+				}
+			}
+		case "luc@exemple.fr":
+			// No children anywhere: no entry at all, as before.
+			if m.Children != nil || m.Name != "Luc Martin" {
+				t.Errorf("single parent without children: %+v", m)
+			}
+		default:
+			t.Errorf("message to %s", m.To)
+		}
+	}
+}

@@ -58,6 +58,14 @@ type Message struct {
 	NextAttempt time.Time `json:"next_attempt"`
 	LastError   string    `json:"last_error,omitempty"`
 	SentAt      time.Time `json:"sent_at,omitempty"`
+
+	// Children maps an identifier of Identifiers to the children its
+	// holder is responsible for, as a parent recognises them ("Lucas
+	// (6e A), Emma (CM2)"), so that a family sharing an address can tell
+	// its identifiers apart. An identifier without children has no entry;
+	// records queued before it existed have none at all and compose as
+	// they did.
+	Children map[string]string `json:"children,omitempty"`
 }
 
 // DefaultCodeTTL is the code lifetime announced when a recovery-code
