@@ -187,6 +187,21 @@ type Service struct {
 	Secret []byte
 	Config Config
 	Now    func() time.Time
+	// Zone is the school's time zone. With it, a code stays valid to the
+	// end of its last day there, so that the date a letter prints
+	// ("valid until 28 January") is the whole of 28 January; without it
+	// (tests), exactly CodeTTL.
+	Zone *time.Location
+}
+
+// expiry is when a code issued at now stops being valid.
+func (s *Service) expiry(now time.Time) time.Time {
+	exp := now.Add(s.Config.CodeTTL)
+	if s.Zone == nil {
+		return exp
+	}
+	y, m, d := exp.In(s.Zone).Date()
+	return time.Date(y, m, d, 23, 59, 59, 0, s.Zone)
 }
 
 func (s *Service) now() time.Time {
@@ -258,7 +273,7 @@ func (s *Service) IssueMany(ctx context.Context, ids []string, via Via) ([]Issue
 		if err != nil {
 			return nil, err
 		}
-		c := Code{Account: id, MAC: mac(s.Secret, id, code), Created: now, Expires: now.Add(s.Config.CodeTTL), Via: via}
+		c := Code{Account: id, MAC: mac(s.Secret, id, code), Created: now, Expires: s.expiry(now), Via: via}
 		codes = append(codes, c)
 		out[i].Code, out[i].Expires = Group(code), c.Expires
 		events = append(events, audit.Event{Time: now, Kind: audit.ActivationIssued, Account: id, IP: audit.IP(ctx),

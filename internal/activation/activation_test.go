@@ -697,3 +697,32 @@ func BenchmarkIssueMany1000(b *testing.B) {
 		}
 	}
 }
+
+// In the school's zone, a code lives to the end of its last day, so the
+// letter's "valid until 27 October" is the whole of that day; the code
+// works at 23:59 and not at midnight.
+func TestCodeLastsToTheEndOfItsDayInTheSchoolsZone(t *testing.T) {
+	f := setup(t)
+	paris, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.act.Zone = paris
+	f.clk.t = time.Date(2026, 9, 1, 12, 32, 0, 0, paris) // a lunchtime print run
+	code, exp, err := f.act.Issue(ctx0, "dupont.marie", activation.ViaLetter)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := time.Date(2026, 10, 27, 23, 59, 59, 0, paris); !exp.Equal(want) {
+		t.Fatalf("expires %v, want %v (8 weeks, to the end of the day in Paris)", exp, want)
+	}
+	f.clk.t = time.Date(2026, 10, 27, 23, 59, 0, 0, paris)
+	if _, _, err := f.act.Verify(ctx0, "", "dupont.marie", code, "fr"); err != nil {
+		t.Fatalf("a code refused on its last evening: %v", err)
+	}
+	code, _, _ = f.act.Issue(ctx0, "dupont.paul", activation.ViaLetter)
+	f.clk.t = time.Date(2026, 12, 23, 0, 0, 1, 0, paris)
+	if _, _, err := f.act.Verify(ctx0, "", "dupont.paul", code, "fr"); err == nil {
+		t.Fatal("a code accepted after its last day")
+	}
+}

@@ -176,6 +176,9 @@ type serviceConfig struct {
 	// Location is the school's time zone (--timezone): every time shown
 	// to a parent or an operator is in it.
 	Location *time.Location
+	// Secretariat is how parents reach the school office, printed on
+	// the activation letters.
+	Secretariat views.Secretariat
 }
 
 // parseServeConfig checks every option and returns them typed. The
@@ -277,7 +280,8 @@ func (o *serveOptions) serviceConfig() (serviceConfig, error) {
 		return serviceConfig{}, err
 	}
 	return serviceConfig{School: o.School, Policy: pol, HashConcurrency: o.HashConcurrency, CodeTTL: o.CodeTTL,
-		ActivationTTL: o.ActivationTTL, BaseURL: base.String(), Location: loc}, nil
+		ActivationTTL: o.ActivationTTL, BaseURL: base.String(), Location: loc,
+		Secretariat: views.Secretariat{Phone: o.Phone, Email: o.Email, Hours: o.Hours}}, nil
 }
 
 // loadTimezone reads --timezone from the zone data embedded in the

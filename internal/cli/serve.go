@@ -30,6 +30,7 @@ import (
 	"sesame/internal/store"
 	"sesame/internal/writefail"
 	"sesame/locales"
+	"sesame/views"
 )
 
 // bundle is the translations, parsed once per process.
@@ -49,6 +50,9 @@ type services struct {
 	// loc is the school's time zone, for the times the admin commands
 	// print.
 	loc *time.Location
+	// school and secretariat are printed on the letters.
+	school      string
+	secretariat views.Secretariat
 }
 
 func newServices(st *store.Store, c serviceConfig, log *slog.Logger) *services {
@@ -66,8 +70,9 @@ func newServices(st *store.Store, c serviceConfig, log *slog.Logger) *services {
 	rec.Audit = acc.Audit
 	ac := activation.DefaultConfig
 	ac.CodeTTL = c.ActivationTTL
-	act := &activation.Service{Store: st, Accounts: acc, Secret: st.Secret(), Config: ac}
-	return &services{store: st, accounts: acc, recovery: rec, activation: act, baseURL: c.BaseURL, log: log, loc: c.Location}
+	act := &activation.Service{Store: st, Accounts: acc, Secret: st.Secret(), Config: ac, Zone: c.Location}
+	return &services{store: st, accounts: acc, recovery: rec, activation: act, baseURL: c.BaseURL, log: log, loc: c.Location,
+		school: c.School, secretariat: c.Secretariat}
 }
 
 // Demo parent, documented in the README.
