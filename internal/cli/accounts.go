@@ -69,6 +69,12 @@ func execAdmin(s *services, req adminRequest, out io.Writer) int {
 	if len(args) >= 1 && args[0] == "audit" {
 		return auditCmd(s, args[1:], out)
 	}
+	if len(args) >= 1 && args[0] == "letters" {
+		if s.accounts.Audit != nil {
+			s.accounts.Audit.Append(audit.Event{Time: time.Now(), Kind: audit.AdminCommand, Detail: strings.Join(args, " "), Operator: req.operator()})
+		}
+		return lettersCmd(s, args[1:], out)
+	}
 	if len(args) >= 1 && args[0] == "activation" {
 		return activationCmd(s, args[1:], out)
 	}

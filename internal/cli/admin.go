@@ -11,6 +11,7 @@ import (
 	"net"
 	"os"
 	"os/user"
+	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -26,11 +27,27 @@ import (
 type adminRequest struct {
 	Args  []string `json:"args"`
 	Input []byte   `json:"input,omitempty"`
+	// OutFile is where the client writes a file the command makes
+	// (letters); it stays on the client's side.
+	OutFile string `json:"-"`
 	// User is the OS account that ran the command, for the audit's
 	// operator. The socket only lets the service's own user and root
 	// in, so it is as trustworthy as they are.
 	User string `json:"user,omitempty"`
 }
+
+// adminOutput is where an admin command writes: text for the operator,
+// and, for a command that makes a file, the file's bytes (SetFile).
+type adminOutput struct {
+	io.Writer
+	file []byte
+}
+
+// SetFile hands the client a file to write where the operator said.
+func (o *adminOutput) SetFile(b []byte) { o.file = b }
+
+// fileSink is what a command that makes a file needs of its output.
+type fileSink interface{ SetFile([]byte) }
 
 // operator names who runs an admin command in the audit: "cli:" and the
 // OS user.
@@ -57,6 +74,10 @@ func osUser() string {
 type adminResponse struct {
 	Output string `json:"output"`
 	Code   int    `json:"code"`
+	// File is the file a command made (letters), which the client
+	// writes where its -o option says: the operator's file, in the
+	// operator's folder, with the operator's rights.
+	File []byte `json:"file,omitempty"`
 	// Size is the length of the raw bytes that follow the response (a
 	// backup streamed to the client, see streamBackup).
 	Size int64 `json:"size,omitempty"`
@@ -140,14 +161,15 @@ func (a *adminServer) handle(conn net.Conn) {
 		a.streamBackup(conn)
 		return
 	}
-	var out bytes.Buffer
-	code := a.exec(req, &out)
-	json.NewEncoder(conn).Encode(adminResponse{Output: out.String(), Code: code})
+	var text bytes.Buffer
+	out := &adminOutput{Writer: &text}
+	code := a.exec(req, out)
+	json.NewEncoder(conn).Encode(adminResponse{Output: text.String(), Code: code, File: out.file})
 }
 
 // exec runs one admin command; a panic (a damaged page of the data file)
 // fails that command with a message, never the server.
-func (a *adminServer) exec(req adminRequest, out *bytes.Buffer) (code int) {
+func (a *adminServer) exec(req adminRequest, out io.Writer) (code int) {
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		if r := recover(); r != nil {
@@ -303,6 +325,9 @@ func runAdmin(data, config string, req adminRequest, stdout, stderr io.Writer) i
 			return notAnswering(err)
 		}
 		io.WriteString(stdout, resp.Output)
+		if resp.Code == 0 && resp.File != nil {
+			return writeResultFile(req.OutFile, resp.File, stdout, stderr)
+		}
 		return resp.Code
 	}
 	c, _, err := adminConfig(config)
@@ -326,5 +351,40 @@ func runAdmin(data, config string, req adminRequest, stdout, stderr io.Writer) i
 	defer st.Close()
 	dataProvenance(stderr, data, false)
 	s := newServices(st, c, slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
-	return execAdmin(s, req, stdout)
+	out := &adminOutput{Writer: stdout}
+	code := execAdmin(s, req, out)
+	if code == 0 && out.file != nil {
+		return writeResultFile(req.OutFile, out.file, stdout, stderr)
+	}
+	return code
+}
+
+// writeResultFile writes a command's file to path, owner-only (letters
+// hold activation codes), beside it first and renamed at the end so a
+// half-written file never stands under the name.
+func writeResultFile(path string, data []byte, stdout, stderr io.Writer) int {
+	if path == "" {
+		fmt.Fprintln(stderr, "sesame: the command made a file but no -o FILE was given")
+		return 1
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".sesame-out-*")
+	if err == nil {
+		defer os.Remove(tmp.Name())
+		_, err = tmp.Write(data)
+		if err == nil {
+			err = tmp.Chmod(0o600)
+		}
+		if cerr := tmp.Close(); err == nil {
+			err = cerr
+		}
+		if err == nil {
+			err = os.Rename(tmp.Name(), path)
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "sesame: cannot write %s: %v\n", path, err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "written to %s (%d bytes, readable by you only)\n", path, len(data))
+	return 0
 }

@@ -28,6 +28,9 @@ Usage:
                                 set a password (sesame accounts --help)
   sesame activation issue ID    a new activation code (and its link) for a parent
                                 without a password yet
+  sesame letters -o lettres.pdf [--class C] [--not-activated]
+                                the activation letters to hand out, one page per adult
+                                (sesame letters --help)
   sesame mail test --to ADDRESS  check the SMTP settings by sending one e-mail
   sesame mail queue             what the outbox holds: pending, sent, failed e-mails
   sesame audit [--account ID] [--since 7d]
@@ -66,6 +69,8 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runAudit(args[1:], stdout, stderr)
 	case "activation":
 		return runActivation(args[1:], stdout, stderr)
+	case "letters":
+		return runLetters(args[1:], stdout, stderr)
 	case "backup":
 		return runBackup(args[1:], stdout, stderr)
 	case "check":
