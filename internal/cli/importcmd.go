@@ -80,7 +80,11 @@ func printImport(out io.Writer, res *importcsv.Result, rep account.ImportReport,
 		for i, c := range res.IgnoredColumns {
 			q[i] = fmt.Sprintf("%q", c)
 		}
-		fmt.Fprintf(out, "Columns ignored: %s\n", strings.Join(q, ", "))
+		more := ""
+		if res.MoreIgnoredColumns > 0 {
+			more = fmt.Sprintf(" … and %d more", res.MoreIgnoredColumns)
+		}
+		fmt.Fprintf(out, "Columns ignored: %s%s\n", strings.Join(q, ", "), more)
 	} else {
 		fmt.Fprintln(out, "Columns ignored: none")
 	}
