@@ -11,11 +11,11 @@ import (
 	"sesame/internal/importcsv"
 )
 
-// maxListed bounds each list of a report printed in full (created
-// accounts): a first import of 5,000 adults is summed up, not scrolled.
-// Updated, disabled, rejected and ambiguous lines need the reader's eye
-// and are always listed whole.
-const maxListed = 30
+// maxListed bounds each list of a report (--verbose lifts it): a first
+// import of 5,000 adults, or September's sync where every class changed,
+// is summed up, not scrolled, and a wrong file of megabytes gets a report
+// of kilobytes. The counts are always whole.
+const maxListed = 50
 
 // cmdImport reads the school's export and applies it (see
 // account.Service.Import), printing what the file is and what changed.
@@ -95,28 +95,27 @@ func printImport(out io.Writer, res *importcsv.Result, rep account.ImportReport,
 			noEmail = append(noEmail, fmt.Sprintf("line %s: %s", lines(ad.Lines), adult(ad)))
 		}
 	}
-	section(out, "Adults without e-mail (they will need a printed letter)", noEmail, -1)
+	limit := maxListed
+	if verbose {
+		limit = -1
+	}
+	section(out, "Adults without e-mail (they will need a printed letter)", noEmail, limit)
 
 	var warn []string
 	for _, w := range res.Warnings {
 		warn = append(warn, w.String())
 	}
-	section(out, "Warnings", warn, -1)
+	section(out, "Warnings", warn, limit)
 	var rejected []string
 	for _, e := range rep.Rejected {
 		rejected = append(rejected, e.String())
 	}
-	section(out, "Rejected", rejected, -1)
+	section(out, "Rejected", rejected, limit)
 	var amb []string
 	for _, a := range rep.Ambiguous {
 		amb = append(amb, fmt.Sprintf("line %s: %s could be %s: %s", lines(a.Lines), a.Name, strings.Join(a.Candidates, " or "), a.Why))
 	}
-	section(out, "Ambiguous (nothing done for them)", amb, -1)
-
-	limit := maxListed
-	if verbose {
-		limit = -1
-	}
+	section(out, "Ambiguous (nothing done for them)", amb, limit)
 	section(out, "Created", changes(rep.Created, func(c account.Change) string {
 		return fmt.Sprintf("+ %s  %s%s  (line %s)", c.Account.ID, who(c.Account), children(c.Account), lines(c.Lines))
 	}), limit)
@@ -126,16 +125,16 @@ func printImport(out io.Writer, res *importcsv.Result, rep account.ImportReport,
 			parts[i] = fmt.Sprintf("%s %s → %s", f.Field, orDash(f.Old), orDash(f.New))
 		}
 		return fmt.Sprintf("~ %s  %s (found by %s, line %s): %s", c.Account.ID, displayName(c.Account), c.MatchedBy, lines(c.Lines), strings.Join(parts, "; "))
-	}), -1)
+	}), limit)
 	section(out, "Enabled again (back in the export)", changes(rep.Enabled, func(c account.Change) string {
 		return fmt.Sprintf("+ %s  %s", c.Account.ID, displayName(c.Account))
-	}), -1)
+	}), limit)
 	section(out, "Disabled (absent from the export; deleted after "+account.FormatRetention(o.PurgeAfter)+")", changes(rep.Disabled, func(c account.Change) string {
 		return fmt.Sprintf("- %s  %s", c.Account.ID, who(c.Account))
-	}), -1)
+	}), limit)
 	section(out, "Deleted (disabled by sync for more than "+account.FormatRetention(o.PurgeAfter)+"; audit trail anonymised)", changes(rep.Purged, func(c account.Change) string {
 		return fmt.Sprintf("x %s  %s, disabled on %s", c.Account.ID, displayName(c.Account), c.Account.DisabledAt.Format("2006-01-02"))
-	}), -1)
+	}), limit)
 
 	verb := "Done"
 	switch {
@@ -184,10 +183,18 @@ func pupils(res *importcsv.Result) int {
 	return len(seen)
 }
 
+// lines lists an adult's lines, the first few: an adult on more lines
+// than a family has children is a sign of a wrong file, not a list to
+// read.
 func lines(ls []int) string {
-	s := make([]string, len(ls))
+	const most = 6
+	s := make([]string, 0, min(len(ls), most))
 	for i, l := range ls {
-		s[i] = fmt.Sprint(l)
+		if i == most {
+			s = append(s, fmt.Sprintf("… (%d lines)", len(ls)))
+			break
+		}
+		s = append(s, fmt.Sprint(l))
 	}
 	return strings.Join(s, ", ")
 }

@@ -113,3 +113,39 @@ func firstDiff(want, got string) string {
 	}
 	return "(same lines)"
 }
+
+// A wrong file of 10 MB (here: a header of sorts, then random text with
+// separators) gets a report of a few kilobytes, not megabytes: every
+// list the command prints is bounded, as the parser's are.
+func TestImportOfGarbageIsShort(t *testing.T) {
+	dir := t.TempDir()
+	data := newDataFile(t, dir)
+	var b strings.Builder
+	b.WriteString("Nom;Prénom;Courriel\n")
+	seed := uint32(1)
+	for b.Len() < 10<<20-200 {
+		seed = seed*1664525 + 1013904223
+		switch seed >> 29 {
+		case 0:
+			b.WriteString(";")
+		case 1:
+			b.WriteString("\n")
+		case 2:
+			b.WriteString("@x")
+		default:
+			b.WriteString(string(rune('a' + seed%26)))
+		}
+	}
+	file := filepath.Join(dir, "garbage.csv")
+	if err := os.WriteFile(file, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, code := run(t, "", "accounts", "--data", data, "import", file)
+	if code != 1 || len(out) > 32<<10 {
+		t.Fatalf("exit %d, %d bytes of report:\n%s", code, len(out), out[:min(len(out), 2000)])
+	}
+	if !strings.Contains(out, "Nothing was written") {
+		t.Fatalf("report:\n%s", out[:min(len(out), 2000)])
+	}
+	t.Logf("10 MB of garbage: %d bytes of report", len(out))
+}
