@@ -50,6 +50,14 @@ type Account struct {
 	// school enables it). Both are empty while the account is active.
 	DisabledAt time.Time `json:"disabled_at,omitzero"`
 	DisabledBy string    `json:"disabled_by,omitempty"`
+	// Invited is when `sesame invite` last queued an invitation e-mail
+	// for this adult, in the transaction that queued it; zero: never. A
+	// rerun within a week leaves the adult out (see internal/invitation).
+	Invited time.Time `json:"invited,omitzero"`
+	// LastLogin is when the parent last signed in, written in the
+	// transaction that creates the session (no disk sync of its own);
+	// zero: never, or not since Sésame records it.
+	LastLogin time.Time `json:"last_login,omitzero"`
 }
 
 // Why an account was disabled (Account.DisabledBy).

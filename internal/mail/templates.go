@@ -3,6 +3,7 @@ package mail
 import (
 	"embed"
 	htmltemplate "html/template"
+	"net/url"
 	"strings"
 	texttemplate "text/template"
 	"time"
@@ -28,7 +29,7 @@ var templateSets = func() map[outbox.Kind]templateSet {
 	text := texttemplate.Must(texttemplate.ParseFS(templateFS, "templates/layout.txt.tmpl"))
 	html := htmltemplate.Must(htmltemplate.ParseFS(templateFS, "templates/layout.html.tmpl"))
 	sets := map[outbox.Kind]templateSet{}
-	for _, k := range []outbox.Kind{outbox.KindRecoveryCode, outbox.KindAccountDisabled, outbox.KindPasswordChanged, outbox.KindTest} {
+	for _, k := range []outbox.Kind{outbox.KindRecoveryCode, outbox.KindAccountDisabled, outbox.KindPasswordChanged, outbox.KindTest, outbox.KindInvitation} {
 		sets[k] = templateSet{
 			text: texttemplate.Must(texttemplate.Must(text.Clone()).ParseFS(templateFS, "templates/"+string(k)+".txt.tmpl")),
 			html: htmltemplate.Must(htmltemplate.Must(html.Clone()).ParseFS(templateFS, "templates/"+string(k)+".html.tmpl")),
@@ -65,10 +66,13 @@ type view struct {
 	Minutes      int
 	Until        string // when the code expires, as a time of day
 	ChangedAt    string // when the password was changed, date and time
-	BaseURL      string
-	Secretariat  Secretariat
-	TelURL       htmltemplate.URL
-	MailtoURL    htmltemplate.URL
+	// Link is the invitation's: the recovery's first step with the
+	// parent's address filled in (see InvitationLink).
+	Link        string
+	BaseURL     string
+	Secretariat Secretariat
+	TelURL      htmltemplate.URL
+	MailtoURL   htmltemplate.URL
 
 	bundle *locales.Bundle
 	data   map[string]any
@@ -123,6 +127,16 @@ func (c *Composer) newView(lang string, m outbox.Message) *view {
 		}
 		v.Until = c.formatTime(lang, "mail.time", until)
 	}
+	if m.Kind == outbox.KindInvitation {
+		// The code the link leads to is the recovery's: the parent is
+		// told how long it will be valid once asked for.
+		ttl := c.CodeTTL
+		if ttl <= 0 {
+			ttl = outbox.DefaultCodeTTL
+		}
+		v.Minutes = locales.Minutes(ttl)
+		v.Link = InvitationLink(c.BaseURL, m.To, lang)
+	}
 	if m.Kind == outbox.KindPasswordChanged {
 		at := m.Created
 		if at.IsZero() {
@@ -130,9 +144,9 @@ func (c *Composer) newView(lang string, m outbox.Message) *view {
 		}
 		v.ChangedAt = c.formatTime(lang, "mail.datetime", at)
 	}
-	identifier := ""
+	identifier, children := "", ""
 	if len(v.Identifiers) > 0 {
-		identifier = v.Identifiers[0].ID
+		identifier, children = v.Identifiers[0].ID, v.Identifiers[0].Children
 	}
 	v.data = map[string]any{
 		"School":     v.School,
@@ -142,10 +156,12 @@ func (c *Composer) newView(lang string, m outbox.Message) *view {
 		"Until":      v.Until,
 		"ChangedAt":  v.ChangedAt,
 		"Identifier": identifier,
+		"Children":   children,
 		"Phone":      v.Secretariat.Phone,
 		"Email":      v.Secretariat.Email,
 		"Hours":      v.Secretariat.Hours,
 		"BaseURL":    v.BaseURL,
+		"Link":       v.Link,
 	}
 	return v
 }
@@ -178,4 +194,19 @@ func (c *Composer) formatTime(lang, id string, t time.Time) string {
 // into this one.
 func telURL(phone string) htmltemplate.URL {
 	return htmltemplate.URL(identity.TelURI(phone))
+}
+
+// InvitationLink is where an invitation e-mail sends the parent: the
+// recovery's first step under baseURL (which may carry a path), their
+// address filled in and the page in the e-mail's language. Not an
+// activation code: an account has one activation code at a time, and a
+// letter printed the same week must keep working; the recovery checks
+// the mailbox again when the link is used (a code sent to it, valid 30
+// minutes). Opening the link writes nothing.
+func InvitationLink(baseURL, email, lang string) string {
+	q := url.Values{"email": {email}}
+	if locales.Valid(lang) {
+		q.Set("lang", lang)
+	}
+	return strings.TrimRight(baseURL, "/") + "/recuperation?" + q.Encode()
 }

@@ -160,12 +160,22 @@ func deleteAccounts(tx *bolt.Tx, ids []string) error {
 
 // putAccount writes a and keeps the e-mail index in step with it. An
 // account without an address has no index entry.
+//
+// Invited and LastLogin only move forward and are written by their own
+// transactions (an invitation, a sign-in): a caller that read the
+// account earlier (an import, an edit) must not put an older one back,
+// so the later of the stored and the given time is kept.
 func putAccount(tx *bolt.Tx, a account.Account) error {
 	accts, idx := tx.Bucket(bAccounts), tx.Bucket(bByEmail)
 	var old account.Account
-	if ok, err := get(accts, []byte(a.ID), &old); err != nil {
+	ok, err := get(accts, []byte(a.ID), &old)
+	if err != nil {
 		return err
-	} else if ok && old.Email != a.Email && old.Email != "" {
+	}
+	if ok {
+		a.Invited, a.LastLogin = later(a.Invited, old.Invited), later(a.LastLogin, old.LastLogin)
+	}
+	if ok && old.Email != a.Email && old.Email != "" {
 		if err := idx.Delete(join(old.Email, old.ID)); err != nil {
 			return err
 		}
@@ -231,3 +241,10 @@ func (s *Store) SetPassword(id, hash string, at time.Time, notice *outbox.Messag
 }
 
 func get2(raw []byte, v any) error { return json.Unmarshal(raw, v) }
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -9,12 +10,17 @@ import (
 	"sesame/internal/audit"
 )
 
-// CreateSession stores a session under the hash of its token. Concurrent
-// logins are coalesced into one disk sync by bbolt's Batch; the function
-// only puts fixed keys, so running it twice is harmless.
+// CreateSession stores a session under the hash of its token and, in
+// the same transaction, the account's LastLogin (the school's « last
+// sign-in » costs no disk sync of its own). Concurrent logins are
+// coalesced into one disk sync by bbolt's Batch; the function only puts
+// fixed keys and values, so running it twice is harmless.
 func (s *Store) CreateSession(tokenHash []byte, sess account.Session, ev *audit.Event) error {
 	return s.batch(func(tx *bolt.Tx) error {
 		if err := put(tx.Bucket(bSessions), tokenHash, sess); err != nil {
+			return err
+		}
+		if err := noteLogin(tx, sess.Account, sess.Created); err != nil {
 			return err
 		}
 		if ev != nil {
@@ -72,4 +78,18 @@ func revokeSessions(tx *bolt.Tx, id string) error {
 		}
 	}
 	return nil
+}
+
+// noteLogin sets the account's LastLogin to at, unless it already holds
+// a later time (two logins in one batch). An account deleted meanwhile
+// is left alone: its session goes with the next sweep.
+func noteLogin(tx *bolt.Tx, id string, at time.Time) error {
+	accts := tx.Bucket(bAccounts)
+	var a account.Account
+	ok, err := get(accts, []byte(id), &a)
+	if err != nil || !ok || !a.LastLogin.Before(at) {
+		return err
+	}
+	a.LastLogin = at
+	return put(accts, []byte(id), a)
 }

@@ -252,6 +252,9 @@ func (w *Worker) runOnce(ctx context.Context) (processed, sent int, more bool, e
 	if err != nil {
 		return 0, 0, false, fmt.Errorf("mail outbox: reading due messages: %w", err)
 	}
+	if w.catchUp {
+		due = retriesOrDue(due, now)
+	}
 	if len(due) == 0 {
 		w.catchUp = false
 		return 0, 0, more, nil
@@ -423,6 +426,20 @@ func (w *Worker) runOnce(ctx context.Context) (processed, sent int, more bool, e
 		w.catchUp = false
 	}
 	return processed, sent, more, nil
+}
+
+// retriesOrDue keeps, of the messages a catch-up read, those due at now
+// and the retries. A first attempt set in the future was spaced on
+// purpose (sesame invite queues its e-mails at the rate the school's
+// server accepts): the end of an outage must not send it early.
+func retriesOrDue(due []outbox.Message, now time.Time) []outbox.Message {
+	kept := due[:0]
+	for _, m := range due {
+		if m.Attempts > 0 || !m.NextAttempt.After(now) {
+			kept = append(kept, m)
+		}
+	}
+	return kept
 }
 
 // noteSent records that a message was sent. It runs under mu, like

@@ -27,6 +27,11 @@ const (
 	KindPasswordChanged Kind = "password_changed"
 	// KindTest is sent by `sesame mail test`.
 	KindTest Kind = "test"
+	// KindInvitation is `sesame invite`: the school opens the Espace
+	// Parents to an adult who has no password yet, with their identifier,
+	// their children and a link to the recovery's first step, their
+	// address filled in. It carries no code.
+	KindInvitation Kind = "invitation"
 )
 
 // Status is where a message stands in the outbox.
