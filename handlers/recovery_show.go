@@ -3,10 +3,12 @@ package handlers
 import (
 	"errors"
 	"net/url"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
 	"sesame/internal/account"
+	"sesame/internal/identity"
 	"sesame/internal/mail/outbox"
 	"sesame/internal/recovery"
 	"sesame/locales"
@@ -21,6 +23,18 @@ func (h *handler) recoveryShow(c *fiber.Ctx) error {
 	f, err := h.Recovery.Get(c.Cookies(recoveryCookie))
 	if err != nil && !errors.Is(err, recovery.ErrNoFlow) {
 		return err
+	}
+	if e := fromInvitation(c.Query("email")); e != "" {
+		// The invitation's link (sesame invite): step 1 with the address
+		// filled in, for the parent to press « Valider ». The address this
+		// browser is already recovering resumes that recovery instead.
+		// Nothing is written either way: a mail scanner opening the link
+		// sends no code.
+		if norm, _ := identity.NormalizeEmail(e); f.State == "" || f.Email != norm {
+			v := h.recoveryView(c, recovery.Flow{})
+			v.Email = e
+			return h.recoveryRender(c, fiber.StatusOK, v)
+		}
 	}
 	v := h.recoveryView(c, f)
 	switch c.Query("msg") {
@@ -40,6 +54,16 @@ func (h *handler) recoveryShow(c *fiber.Ctx) error {
 		}
 	}
 	return h.recoveryRender(c, fiber.StatusOK, v)
+}
+
+// fromInvitation is the address of an invitation's link as step 1
+// shows it: valid text, and nothing when it is too long to be an
+// address (the form's own limit).
+func fromInvitation(s string) string {
+	if s = strings.TrimSpace(s); len(s) > 320 {
+		return ""
+	}
+	return clean(s)
 }
 
 // sentNotice says what step 1 did, truthfully and alike for every

@@ -58,6 +58,9 @@ const (
 	ActivationDisabled Kind = "activation.disabled"
 	ActivationUnknown  Kind = "activation.unknown"
 	ActivationLocked   Kind = "activation.locked"
+	// InvitationQueued is an invitation e-mail queued by `sesame invite`
+	// for one adult (the address masked, the operator named).
+	InvitationQueued Kind = "invitation.queued"
 )
 
 // Event is one line of the audit log.

@@ -75,6 +75,12 @@ func execAdmin(s *services, req adminRequest, out io.Writer) int {
 		}
 		return lettersCmd(s, args[1:], out)
 	}
+	if len(args) >= 1 && args[0] == "invite" {
+		return inviteCmd(s, req, out)
+	}
+	if len(args) >= 1 && args[0] == "stats" {
+		return statsCmd(s, args[1:], out)
+	}
 	if len(args) >= 1 && args[0] == "activation" {
 		return activationCmd(s, args[1:], out)
 	}

@@ -31,6 +31,11 @@ Usage:
   sesame letters -o lettres.pdf [--class C] [--not-activated]
                                 the activation letters to hand out, one page per adult
                                 (sesame letters --help)
+  sesame invite [--class C] [--dry-run]
+                                e-mail the adults without a password a link to choose one,
+                                at --rate (sesame invite --help)
+  sesame stats [--class C]      who has activated, by class: invited, letter, activated,
+                                signed in, last sign-in
   sesame mail test --to ADDRESS  check the SMTP settings by sending one e-mail
   sesame mail queue             what the outbox holds: pending, sent, failed e-mails
   sesame audit [--account ID] [--since 7d]
@@ -69,6 +74,10 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runAudit(args[1:], stdout, stderr)
 	case "activation":
 		return runActivation(args[1:], stdout, stderr)
+	case "invite":
+		return runInvite(args[1:], stdout, stderr)
+	case "stats":
+		return runStats(args[1:], stdout, stderr)
 	case "letters":
 		return runLetters(args[1:], stdout, stderr)
 	case "backup":
