@@ -105,8 +105,8 @@ func cmdShow(s *services, who string, out io.Writer) int {
 		if a.State == account.Disabled && a.DisabledBy != "" {
 			state += fmt.Sprintf(" (by %s, %s)", a.DisabledBy, s.stamp(a.DisabledAt))
 		}
-		fmt.Fprintf(tw, "state\t%s\npassword\t%s\ncreated\t%s\nupdated\t%s\npassword changed\t%s\n",
-			state, pwState(a), s.stamp(a.Created), s.stamp(a.Updated), s.stamp(a.PasswordChanged))
+		fmt.Fprintf(tw, "state\t%s\npassword\t%s\ncreated\t%s\nupdated\t%s\npassword changed\t%s\ninvited\t%s\nlast sign-in\t%s\n",
+			state, pwState(a), s.stamp(a.Created), s.stamp(a.Updated), s.stamp(a.PasswordChanged), s.stamp(a.Invited), s.stamp(a.LastLogin))
 		tw.Flush()
 	}
 	return 0
