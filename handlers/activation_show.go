@@ -7,6 +7,8 @@ import (
 
 	"sesame/internal/activation"
 	"sesame/internal/identity"
+	"sesame/internal/mail/outbox"
+	"sesame/locales"
 	"sesame/views"
 )
 
@@ -62,6 +64,20 @@ func (h *handler) activationView(c *fiber.Ctx, f activation.Flow) views.Activati
 		}
 	case activation.Done:
 		v.Step, v.Identifier = 3, f.Account
+		if a, err := h.Activation.Account(f.Account); err == nil && a.Email != "" {
+			v.CurrentEmail = outbox.MaskAddress(a.Email)
+		}
+		if f.EmailSet != "" {
+			v.EmailSet = outbox.MaskAddress(f.EmailSet)
+		}
+	case activation.EmailSent:
+		v.Step, v.Identifier, v.SentTo = 4, f.Account, outbox.MaskAddress(f.Email)
+		minutes := locales.Minutes(activation.EmailCodeTTL)
+		v.Notice, v.NoticeData = "activation.email.sent", map[string]any{"Count": minutes, "PluralCount": minutes, "Until": h.clock(c, f.EmailExpires)}
+		if next := h.Activation.NextEmailCode(f); !next.IsZero() {
+			v.ResendWait = int(next.Sub(h.now()).Seconds() + 0.999)
+		}
+		v.NoMoreCodes = f.EmailCodes >= activation.EmailMaxCodes
 	}
 	return v
 }

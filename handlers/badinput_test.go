@@ -76,7 +76,8 @@ func TestBadInputEveryRoute(t *testing.T) {
 	}
 	// These only act on the cookies: no field to duplicate or garble.
 	readsNoField := map[string]bool{"/logout": true, "/recuperation/renvoyer": true, "/recuperation/changer": true,
-		"/recuperation/annuler": true, "/recuperation/autre": true, "/activation/annuler": true}
+		"/recuperation/annuler": true, "/recuperation/autre": true, "/activation/annuler": true,
+		"/activation/email/renvoyer": true, "/activation/email/annuler": true}
 	for _, c := range cases {
 		for _, route := range routes {
 			b := e.browser(t)

@@ -69,6 +69,10 @@ var getPages = map[string]string{
 	"/activation/mot-de-passe":   "/activation",
 	"/activation/regles":         "/activation",
 	"/activation/annuler":        "/activation",
+	"/activation/email":          "/activation",
+	"/activation/email/code":     "/activation",
+	"/activation/email/renvoyer": "/activation",
+	"/activation/email/annuler":  "/activation",
 	"/dev/mailbox":               "/dev/mailbox",
 }
 

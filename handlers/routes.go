@@ -114,12 +114,17 @@ func New(d Deps) *fiber.App {
 	app.Post("/activation/mot-de-passe", h.activationPassword)
 	app.Post("/activation/regles", h.activationRules)
 	app.Post("/activation/annuler", h.activationCancel)
+	app.Post("/activation/email", h.activationEmail)
+	app.Post("/activation/email/code", h.activationEmailCode)
+	app.Post("/activation/email/renvoyer", h.activationEmailResend)
+	app.Post("/activation/email/annuler", h.activationEmailCancel)
 
 	// A GET on a form's address (Back, a reload, a shared link) shows
 	// that form's page.
 	for _, path := range []string{"/login", "/logout", "/espace/mot-de-passe", "/recuperation/email", "/recuperation/code",
 		"/recuperation/renvoyer", "/recuperation/changer", "/recuperation/mot-de-passe", "/recuperation/regles", "/recuperation/annuler", "/recuperation/autre",
-		"/activation/code", "/activation/mot-de-passe", "/activation/regles", "/activation/annuler"} {
+		"/activation/code", "/activation/mot-de-passe", "/activation/regles", "/activation/annuler",
+		"/activation/email", "/activation/email/code", "/activation/email/renvoyer", "/activation/email/annuler"} {
 		app.Get(path, h.toGetPage)
 	}
 

@@ -161,6 +161,11 @@ type Store interface {
 	// ActivationRecords returns every account's code and history, by
 	// identifier.
 	ActivationRecords() (map[string]Record, error)
+	// EmailStep reads the flow under key (ErrNoFlow: none) and its
+	// account, runs try, and writes in one transaction the flow and the
+	// events whatever try returns, and the account and the mail when it
+	// returns nil.
+	EmailStep(key []byte, try func(*EmailAttempt) error) error
 }
 
 // Config holds the codes' lifetime and the limits.

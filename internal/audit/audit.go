@@ -61,6 +61,12 @@ const (
 	// InvitationQueued is an invitation e-mail queued by `sesame invite`
 	// for one adult (the address masked, the operator named).
 	InvitationQueued Kind = "invitation.queued"
+	// The optional e-mail step after activation: a code sent to the
+	// address the parent typed, a wrong code, and the address confirmed
+	// (the account's e-mail set; old and new masked in the detail).
+	EmailCodeSent   Kind = "email.code_sent"
+	EmailCodeFailed Kind = "email.code_failed"
+	EmailConfirmed  Kind = "email.confirmed"
 )
 
 // Event is one line of the audit log.

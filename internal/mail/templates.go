@@ -29,7 +29,7 @@ var templateSets = func() map[outbox.Kind]templateSet {
 	text := texttemplate.Must(texttemplate.ParseFS(templateFS, "templates/layout.txt.tmpl"))
 	html := htmltemplate.Must(htmltemplate.ParseFS(templateFS, "templates/layout.html.tmpl"))
 	sets := map[outbox.Kind]templateSet{}
-	for _, k := range []outbox.Kind{outbox.KindRecoveryCode, outbox.KindAccountDisabled, outbox.KindPasswordChanged, outbox.KindTest, outbox.KindInvitation} {
+	for _, k := range []outbox.Kind{outbox.KindRecoveryCode, outbox.KindAccountDisabled, outbox.KindPasswordChanged, outbox.KindTest, outbox.KindInvitation, outbox.KindEmailCode, outbox.KindEmailChanged} {
 		sets[k] = templateSet{
 			text: texttemplate.Must(texttemplate.Must(text.Clone()).ParseFS(templateFS, "templates/"+string(k)+".txt.tmpl")),
 			html: htmltemplate.Must(htmltemplate.Must(html.Clone()).ParseFS(templateFS, "templates/"+string(k)+".html.tmpl")),
@@ -109,7 +109,7 @@ func (c *Composer) newView(lang string, m outbox.Message) *view {
 	if v.Secretariat.Email != "" && checkRecipient(v.Secretariat.Email) == nil {
 		v.MailtoURL = htmltemplate.URL("mailto:" + v.Secretariat.Email)
 	}
-	if m.Kind == outbox.KindRecoveryCode {
+	if m.Kind == outbox.KindRecoveryCode || m.Kind == outbox.KindEmailCode {
 		v.Code = GroupCode(m.Code)
 		ttl := c.CodeTTL
 		if !m.ExpiresAt.IsZero() && !m.Created.IsZero() && m.ExpiresAt.After(m.Created) {
@@ -137,7 +137,7 @@ func (c *Composer) newView(lang string, m outbox.Message) *view {
 		v.Minutes = locales.Minutes(ttl)
 		v.Link = InvitationLink(c.BaseURL, m.To, lang)
 	}
-	if m.Kind == outbox.KindPasswordChanged {
+	if m.Kind == outbox.KindPasswordChanged || m.Kind == outbox.KindEmailChanged {
 		at := m.Created
 		if at.IsZero() {
 			at = c.now()
@@ -162,6 +162,7 @@ func (c *Composer) newView(lang string, m outbox.Message) *view {
 		"Hours":      v.Secretariat.Hours,
 		"BaseURL":    v.BaseURL,
 		"Link":       v.Link,
+		"NewEmail":   oneLine(m.NewEmail),
 	}
 	return v
 }

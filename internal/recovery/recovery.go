@@ -299,7 +299,7 @@ func (s *Service) decide(email, lang string, accts []account.Account, now time.T
 			}
 			return Issued{} // the pending code, if any, stays valid
 		}
-		code, err := newCode()
+		code, err := NewCode()
 		if err != nil {
 			return Issued{}
 		}
@@ -352,8 +352,10 @@ func name(accts []account.Account, id string) string {
 	return ""
 }
 
-// newCode draws 8 uniform digits from crypto/rand.
-func newCode() (string, error) {
+// NewCode draws 8 uniform digits from crypto/rand: a security code, as
+// the recovery's and the activation's e-mail step send (NormalizeCode
+// reads them back).
+func NewCode() (string, error) {
 	n, err := rand.Int(rand.Reader, big.NewInt(100_000_000))
 	if err != nil {
 		return "", err

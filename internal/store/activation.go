@@ -205,3 +205,56 @@ func deleteActivation(tx *bolt.Tx, id string) error {
 	}
 	return nil
 }
+
+// EmailStep runs the e-mail step's try on the flow under key and its
+// account in one transaction: the flow and the events are written
+// whatever try returns (a wrong code stays counted), the account (its
+// new address, indexed) and the mail only when it succeeds.
+func (s *Store) EmailStep(key []byte, try func(*activation.EmailAttempt) error) error {
+	var terr error
+	err := s.update(func(tx *bolt.Tx) error {
+		fb := tx.Bucket(bActFlows)
+		var at activation.EmailAttempt
+		ok, err := get(fb, key, &at.Flow)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			terr = activation.ErrNoFlow
+			return nil
+		}
+		var a account.Account
+		if ok, err := get(tx.Bucket(bAccounts), []byte(at.Flow.Account), &a); err != nil {
+			return err
+		} else if ok {
+			at.Account = &a
+		}
+		terr = try(&at)
+		if err := put(fb, key, at.Flow); err != nil {
+			return err
+		}
+		for _, e := range at.Events {
+			if err := appendAudit(tx, e); err != nil {
+				return err
+			}
+		}
+		if terr != nil {
+			return nil
+		}
+		if at.SaveAccount && at.Account != nil {
+			if err := putAccount(tx, *at.Account); err != nil {
+				return err
+			}
+		}
+		for i := range at.Mail {
+			if err := enqueue(tx, &at.Mail[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return terr
+}

@@ -32,6 +32,13 @@ const (
 	// their children and a link to the recovery's first step, their
 	// address filled in. It carries no code.
 	KindInvitation Kind = "invitation"
+	// KindEmailCode carries the security code that confirms an address a
+	// parent gave after activating their account.
+	KindEmailCode Kind = "email_code"
+	// KindEmailChanged tells the previous address that the account's
+	// address was replaced (by NewEmail, masked), and whom to contact if
+	// it was not them.
+	KindEmailChanged Kind = "email_changed"
 )
 
 // Status is where a message stands in the outbox.
@@ -71,6 +78,11 @@ type Message struct {
 	// records queued before it existed have none at all and compose as
 	// they did.
 	Children map[string]string `json:"children,omitempty"`
+
+	// NewEmail is, for KindEmailChanged, the account's new address,
+	// already masked (m•••@exemple.fr): the old mailbox is told that it
+	// changed, not where to.
+	NewEmail string `json:"new_email,omitempty"`
 }
 
 // DefaultCodeTTL is the code lifetime announced when a recovery-code
@@ -98,7 +110,7 @@ func NewPending(m Message, now time.Time) Message {
 	m.LastError = ""
 	m.SentAt = time.Time{}
 	if m.ExpiresAt.IsZero() {
-		if m.Kind == KindRecoveryCode {
+		if m.Kind == KindRecoveryCode || m.Kind == KindEmailCode {
 			m.ExpiresAt = m.Created.Add(DefaultCodeTTL)
 		} else {
 			m.ExpiresAt = m.Created.Add(DefaultExpiry)
