@@ -234,21 +234,35 @@ func (s *Service) NewSession(ctx context.Context, a Account) (string, error) {
 // SessionAccount returns the account signed in with token. It only reads:
 // a page view never writes to the store.
 func (s *Service) SessionAccount(token string) (Account, error) {
+	a, _, err := s.SessionInfo(token)
+	return a, err
+}
+
+// SessionInfo is SessionAccount with the session itself, whose Created
+// is when the parent typed their password (OpenID Connect's auth_time).
+func (s *Service) SessionInfo(token string) (Account, Session, error) {
 	if token == "" || len(token) > 100 {
-		return Account{}, ErrNoSession
+		return Account{}, Session{}, ErrNoSession
 	}
-	sess, err := s.Store.Session(TokenHash(token))
+	return s.SessionByHash(TokenHash(token))
+}
+
+// SessionByHash is SessionInfo for a session known by its hash only:
+// forward-auth's cookie carries the hash, never the token itself, so an
+// application behind the proxy that sees it cannot sign in to the portal.
+func (s *Service) SessionByHash(hash []byte) (Account, Session, error) {
+	sess, err := s.Store.Session(hash)
 	if err != nil {
-		return Account{}, ErrNoSession
+		return Account{}, Session{}, ErrNoSession
 	}
 	if !s.now().Before(sess.Expires) {
-		return Account{}, ErrNoSession
+		return Account{}, Session{}, ErrNoSession
 	}
 	a, err := s.Store.Account(sess.Account)
 	if err != nil || a.State != Active {
-		return Account{}, ErrNoSession
+		return Account{}, Session{}, ErrNoSession
 	}
-	return a, nil
+	return a, sess, nil
 }
 
 // Logout ends the session held by token.

@@ -67,6 +67,18 @@ const (
 	EmailCodeSent   Kind = "email.code_sent"
 	EmailCodeFailed Kind = "email.code_failed"
 	EmailConfirmed  Kind = "email.confirmed"
+	// OpenID Connect: an application registered or removed, signing
+	// keys rotated; a parent signed in to an application (a code or a
+	// refresh token exchanged for tokens), signed out from one; and a
+	// request refused (an authorization request, hourly counts per
+	// client address, or a token request), Detail saying why.
+	OIDCClientAdded   Kind = "oidc.client_added"
+	OIDCClientRemoved Kind = "oidc.client_removed"
+	OIDCKeysRotated   Kind = "oidc.keys_rotated"
+	OIDCGrant         Kind = "oidc.grant"
+	OIDCRefresh       Kind = "oidc.refresh"
+	OIDCLogout        Kind = "oidc.logout"
+	OIDCRefused       Kind = "oidc.refused"
 )
 
 // Event is one line of the audit log.

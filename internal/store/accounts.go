@@ -151,6 +151,9 @@ func deleteAccounts(tx *bolt.Tx, ids []string) error {
 		if err := deleteActivation(tx, id); err != nil {
 			return err
 		}
+		if err := deleteOIDCSubject(tx, id); err != nil {
+			return err
+		}
 		if err := accts.Delete([]byte(id)); err != nil {
 			return err
 		}

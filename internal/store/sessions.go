@@ -60,8 +60,13 @@ func (s *Store) DeleteSession(tokenHash []byte) error {
 	})
 }
 
-// revokeSessions deletes every session of account id.
+// revokeSessions deletes every session of account id, and ends its
+// applications' grants with them (revokeOIDC): signed out of the portal
+// is signed out of everything.
 func revokeSessions(tx *bolt.Tx, id string) error {
+	if err := revokeOIDC(tx, id); err != nil {
+		return err
+	}
 	prefix := []byte(id + "\x00")
 	idx, sessions := tx.Bucket(bSessByAcct), tx.Bucket(bSessions)
 	var keys [][]byte

@@ -35,7 +35,7 @@ var (
 	bPending    = []byte("outbox_pending")
 	bAudit      = []byte("audit")
 	bAuditAgg   = []byte("audit_hourly")
-	allBuckets  = [][]byte{bMeta, bAccounts, bByEmail, bSessions, bSessByAcct, bFlows, bCodes, bCodeLog, bOutbox, bPending, bAudit, bAuditAgg, bActCodes, bActHistory, bActTries, bActFlows}
+	allBuckets  = [][]byte{bMeta, bAccounts, bByEmail, bSessions, bSessByAcct, bFlows, bCodes, bCodeLog, bOutbox, bPending, bAudit, bAuditAgg, bActCodes, bActHistory, bActTries, bActFlows, bOIDCClients, bOIDCKeys, bOIDCSubjects, bOIDCSubs, bOIDCRefresh, bOIDCRefreshBy}
 	kSchema     = []byte("schema_version")
 	kSecret     = []byte("hmac_secret")
 )
@@ -59,6 +59,9 @@ var migrations = []migration{
 	{"hourly audit records", func(*bolt.Tx) error { return nil }},
 	// Open creates the four activation buckets; no account has a code yet.
 	{"activation codes", func(*bolt.Tx) error { return nil }},
+	// Open creates the OpenID Connect buckets (store/oidc.go); subjects
+	// are given to accounts at their first sign-in to an application.
+	{"OpenID Connect provider", func(*bolt.Tx) error { return nil }},
 }
 
 // schemaVersion is the layout this code reads and writes.
