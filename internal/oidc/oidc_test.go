@@ -20,9 +20,9 @@ var t0 = time.Date(2026, 9, 1, 8, 0, 0, 0, time.UTC)
 
 type clock struct{ t time.Time }
 
-func (c *clock) now() time.Time                  { return c.t }
-func (c *clock) add(d time.Duration)             { c.t = c.t.Add(d) }
-func (c *clock) set(t time.Time)                 { c.t = t }
+func (c *clock) now() time.Time      { return c.t }
+func (c *clock) add(d time.Duration) { c.t = c.t.Add(d) }
+func (c *clock) set(t time.Time)     { c.t = t }
 
 type env struct {
 	st    *store.Store
