@@ -13,7 +13,9 @@ import (
 
 	"sesame/internal/account"
 	"sesame/internal/activation"
+	"sesame/internal/forwardauth"
 	"sesame/internal/legal"
+	"sesame/internal/oidc/provider"
 	"sesame/internal/ratelimit"
 	"sesame/internal/recovery"
 	"sesame/internal/writefail"
@@ -41,6 +43,8 @@ type Config struct {
 	// Location is the school's time zone: every time a page shows is
 	// in it. nil means UTC (tests), never the server's zone.
 	Location *time.Location
+	// ForwardAuth is --forward-auth-domains; nil: /auth/verify is off.
+	ForwardAuth *forwardauth.Config
 }
 
 // Deps is everything the handlers call.
@@ -71,6 +75,9 @@ type Deps struct {
 	// Metrics counts requests and outcomes for /metrics; nil counts
 	// nothing.
 	Metrics *Metrics
+	// OIDC is the OpenID Connect provider; nil: no endpoint, and the
+	// parent's space lists no application.
+	OIDC *provider.Provider
 }
 
 type handler struct {

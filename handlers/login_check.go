@@ -20,6 +20,17 @@ func (h *handler) loginCheck(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	demande, err := formValue(c, "demande", 100)
+	if err != nil {
+		return err
+	}
+	rd, err := formValue(c, "rd", 2000)
+	if err != nil {
+		return err
+	}
+	// Where the sign-in continues, checked again: the form is the
+	// browser's to change.
+	d, _ := h.checkDestination(demande, rd)
 	// Keyed by the identifier as Login looks it up, so spellings of one
 	// account share a count; a malformed one names no account and meets
 	// only the per-client limit.
@@ -35,7 +46,7 @@ func (h *handler) loginCheck(c *fiber.Ctx) error {
 		if len(f.Identifier) > 64 {
 			f.Identifier = ""
 		}
-		return render(c, fiber.StatusUnauthorized, views.LoginPage(h.page(c), f))
+		return render(c, fiber.StatusUnauthorized, views.LoginPage(h.page(c), h.loginForm(c, d, f)))
 	case errors.Is(err, password.ErrBusy):
 		return errBusy
 	case err != nil:
@@ -50,6 +61,10 @@ func (h *handler) loginCheck(c *fiber.Ctx) error {
 		return err
 	}
 	c.Cookie(&fiber.Cookie{Name: sessionCookie, Value: tok, Path: h.cookiePath(), HTTPOnly: true, SameSite: "Lax", Secure: h.secure})
+	h.setForwardAuth(c, tok)
+	if d.set() && h.continueTo(c, d, a, h.now()) {
+		return nil
+	}
 	return c.Redirect(h.path("/espace"), fiber.StatusSeeOther)
 }
 
@@ -59,5 +74,6 @@ func (h *handler) logout(c *fiber.Ctx) error {
 		return err
 	}
 	h.clearCookie(c, sessionCookie, h.cookiePath())
+	h.clearForwardAuth(c)
 	return c.Redirect(h.path("/?msg=logout"), fiber.StatusSeeOther)
 }

@@ -86,7 +86,7 @@ func (m *Metrics) limiters(l *ratelimit.Limits) {
 		"login_ip": l.LoginIP, "login_id": l.LoginID,
 		"recovery_ip": l.RecoveryIP, "recovery_to": l.RecoveryTo,
 		"code_ip": l.CodeIP, "code_flow": l.CodeFlow,
-		"activation_ip": l.ActivationIP,
+		"activation_ip": l.ActivationIP, "oidc_token": l.Token, "oidc_authorize": l.Authorize,
 	} {
 		if lim == nil {
 			continue

@@ -29,6 +29,7 @@ func (h *handler) passwordChange(c *fiber.Ctx) error {
 	case err == nil:
 		h.Metrics.count(passwordChangedEspace)
 		h.clearCookie(c, sessionCookie, h.cookiePath())
+		h.clearForwardAuth(c)
 		return c.Redirect(h.path("/?msg=changed"), fiber.StatusSeeOther)
 	case errors.Is(err, account.ErrWrongPassword):
 		f.Errors["current"] = []string{"change.wrongcurrent"}
@@ -41,7 +42,7 @@ func (h *handler) passwordChange(c *fiber.Ctx) error {
 	default:
 		return err
 	}
-	return render(c, fiber.StatusUnprocessableEntity, views.EspacePage(h.page(c), espaceView(a), f))
+	return render(c, fiber.StatusUnprocessableEntity, views.EspacePage(h.page(c), h.espaceView(c, a), f))
 }
 
 // rules returns the policy's rules for the page, ticked against pw when

@@ -74,6 +74,8 @@ var getPages = map[string]string{
 	"/activation/email/renvoyer": "/activation",
 	"/activation/email/annuler":  "/activation",
 	"/dev/mailbox":               "/dev/mailbox",
+	"/connexion":                 "/",
+	"/deconnexion":               "/",
 }
 
 // pageOf is the GET page for path; an unknown address (a 404) gives the

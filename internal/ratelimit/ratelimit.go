@@ -74,6 +74,10 @@ type Limits struct {
 	// ActivationIP limits activation codes tried per client address;
 	// each identifier's own limit is in the store (package activation).
 	ActivationIP *Limiter
+	// Token is the OpenID Connect token endpoint per client address (an
+	// application's server asks from one); Authorize is the sign-ins
+	// applications start, per browser address.
+	Token, Authorize *Limiter
 }
 
 // DefaultLimits are generous for a parent and a family behind one school
@@ -91,5 +95,11 @@ func DefaultLimits() *Limits {
 		// Activation codes per address: a parents' evening at home with a
 		// few letters, then one every 10 s.
 		ActivationIP: New(10*time.Second, 20, capacity),
+		// 100 a second per address after 200: a Moodle at the start of
+		// term, never a script guessing codes.
+		Token: New(10*time.Millisecond, 200, capacity),
+		// 10 a second per address after 300: a school's network opening
+		// its applications at once.
+		Authorize: New(100*time.Millisecond, 300, capacity),
 	}
 }
