@@ -60,7 +60,7 @@ func New(d Deps) *fiber.App {
 	}
 	app.Use(recover.New())
 	app.Use(helmet.New(helmet.Config{
-		ContentSecurityPolicy: csp(nil, nil),
+		ContentSecurityPolicy:     csp(nil, nil),
 		ReferrerPolicy:            "no-referrer",
 		XFrameOptions:             "DENY",
 		HSTSMaxAge:                31536000,
