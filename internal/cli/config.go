@@ -14,10 +14,12 @@ import (
 	"time"
 
 	"sesame/internal/activation"
+	"sesame/internal/forwardauth"
 	"sesame/internal/identity"
 	"sesame/internal/legal"
 	"sesame/internal/mail"
 	"sesame/internal/mail/delivery"
+	"sesame/internal/oidc"
 	"sesame/internal/policy"
 	"sesame/internal/recovery"
 	"sesame/locales"
@@ -47,6 +49,8 @@ type serveOptions struct {
 	TrustedNetwork                     string
 	LegalDir                           string
 	Timezone                           string
+	OIDCTokenTTL                       time.Duration
+	ForwardAuthDomains                 string
 	// Config is the configuration file (--config or SESAME_CONFIG);
 	// PrintExample asks for the example file instead of serving.
 	Config       string
@@ -103,6 +107,8 @@ func serveFlags(out io.Writer) (*flagSetWith, *serveOptions) {
 	fs.StringVar(&o.Timezone, "timezone", defaultTimezone, "the school's time zone, for every time shown on pages, in e-mails and by the admin commands, e.g. Europe/Paris or Indian/Reunion (the server's own zone is not used)")
 	durationVar(fs, &o.CodeTTL, "code-ttl", recovery.DefaultConfig.CodeTTL, "how long a security code stays valid, e.g. 30m (tests use a few seconds)")
 	durationVar(fs, &o.ActivationTTL, "activation-ttl", activation.DefaultConfig.CodeTTL, "how long an activation code (on a letter or in an invitation) stays valid, e.g. 56d; the letter prints its expiry date")
+	durationVar(fs, &o.OIDCTokenTTL, "oidc-token-ttl", oidc.DefaultTokenTTL, "how long the access and ID tokens given to the school's applications (sesame oidc clients) stay valid, from 1s to 12h")
+	fs.StringVar(&o.ForwardAuthDomains, "forward-auth-domains", "", "share the sign-in with applications behind a reverse proxy (GET /auth/verify): the school's host names, comma-separated, each covering its subdomains, e.g. ecole.fr; the login page only sends browsers back to them")
 	fs.StringVar(&o.Config, "config", "", "read options from this file of SESAME_*=value lines (a systemd EnvironmentFile); the command line and the environment win over it")
 	fs.BoolVar(&o.PrintExample, "print-config-example", false, "print a configuration file listing every key with its default, and exit")
 	w := newFlagSetWith(fs)
@@ -159,6 +165,11 @@ type serveConfig struct {
 	Pprof string
 	// RateLimits is false only for load tests (--rate-limits off).
 	RateLimits bool
+	// OIDCTokenTTL is the lifetime of the applications' access and ID
+	// tokens.
+	OIDCTokenTTL time.Duration
+	// ForwardAuth is --forward-auth-domains; nil when off.
+	ForwardAuth *forwardauth.Config
 }
 
 // serviceConfig is the part of the configuration the domain services
@@ -193,7 +204,7 @@ func parseServeConfig(o serveOptions) (*serveConfig, error) {
 		Secretariat: views.Secretariat{Phone: o.Phone, Email: o.Email, Hours: o.Hours},
 	}
 	for _, step := range []func(*serveOptions, *serveConfig) error{
-		parseListen, parsePortal, parseServices, parseMail, parseNetwork, parseLegal, parseLogLevel,
+		parseListen, parsePortal, parseServices, parseMail, parseNetwork, parseLegal, parseLogLevel, parseOIDC,
 	} {
 		if err := step(&o, c); err != nil {
 			return nil, err

@@ -40,6 +40,8 @@ Usage:
   sesame mail queue             what the outbox holds: pending, sent, failed e-mails
   sesame audit [--account ID] [--since 7d]
                                 sign-ins, recoveries, password changes, admin commands
+  sesame oidc COMMAND           the school's applications that sign parents in with their
+                                account (OpenID Connect): clients add, list, remove; rotate-keys
   sesame backup FILE            a consistent copy of the data file, even while serving
   sesame check [--repair-to NEW]
                                 check the data file; copy what is readable to a new file
@@ -80,6 +82,8 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runStats(args[1:], stdout, stderr)
 	case "letters":
 		return runLetters(args[1:], stdout, stderr)
+	case "oidc":
+		return runOIDC(args[1:], stdout, stderr)
 	case "backup":
 		return runBackup(args[1:], stdout, stderr)
 	case "check":

@@ -24,6 +24,7 @@ import (
 	"sesame/internal/activation"
 	"sesame/internal/audit"
 	"sesame/internal/mail/delivery"
+	"sesame/internal/oidc"
 	"sesame/internal/password"
 	"sesame/internal/ratelimit"
 	"sesame/internal/recovery"
@@ -43,6 +44,7 @@ type services struct {
 	accounts   *account.Service
 	recovery   *recovery.Service
 	activation *activation.Service
+	oidc       *oidc.Service
 	// baseURL is the address parents type, for the links the admin
 	// commands print.
 	baseURL string
@@ -71,7 +73,9 @@ func newServices(st *store.Store, c serviceConfig, log *slog.Logger) *services {
 	ac := activation.DefaultConfig
 	ac.CodeTTL = c.ActivationTTL
 	act := &activation.Service{Store: st, Accounts: acc, Secret: st.Secret(), Config: ac, Zone: c.Location}
-	return &services{store: st, accounts: acc, recovery: rec, activation: act, baseURL: c.BaseURL, log: log, loc: c.Location,
+	op := oidc.New(st, acc, st.Secret())
+	op.Audit, op.Log, op.Issuer = acc.Audit, log, c.BaseURL
+	return &services{store: st, accounts: acc, recovery: rec, activation: act, oidc: op, baseURL: c.BaseURL, log: log, loc: c.Location,
 		school: c.School, secretariat: c.Secretariat}
 }
 
@@ -186,6 +190,9 @@ func serveStore(ctx context.Context, c *serveConfig, st *store.Store, log *slog.
 	worker := &delivery.Worker{Queue: st, Composer: c.composer(), Transport: transport, Log: log, RetryBase: c.MailRetry, Writes: writes}
 	s.accounts.Mail, s.recovery.Mail = worker, worker
 	deps := handlerDeps(c, s, mailbox, log)
+	if err := serveOIDC(c, s, &deps, log); err != nil {
+		return err
+	}
 	deps.Writes, deps.Ready = writes, readiness(worker, writes, st)
 	var set *metrics.Set
 	var metricsLn net.Listener
@@ -370,6 +377,9 @@ func sweepOnce(st *store.Store, retention time.Duration, log *slog.Logger, write
 	}
 	if _, err := st.SweepAudit(now.Add(-audit.Retention)); err != nil {
 		failed("audit sweep", err)
+	}
+	if _, err := st.SweepOIDC(now); err != nil {
+		failed("refresh token sweep", err)
 	}
 }
 
