@@ -1,11 +1,12 @@
 package handlers
 
 import (
+	"bytes"
+	"net/http"
 	"net/url"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/adaptor"
 
 	"sesame/internal/oidc/provider"
 )
@@ -66,7 +67,7 @@ func (h *handler) oidcEndpoint(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	r, err := adaptor.ConvertRequest(c, true)
+	r, err := httpRequest(c)
 	if err != nil {
 		return errBadInput
 	}
@@ -102,4 +103,20 @@ func oauthSlowDown(c *fiber.Ctx, err error) error {
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.Status(ue.status).JSON(fiber.Map{"error": "slow_down", "error_description": "too many requests from this address; retry later"})
+}
+
+// httpRequest is the request as net/http sees it, every byte copied:
+// fasthttp reuses its buffers once the handler returns, and the provider
+// keeps strings of the request (an authorization request's redirect
+// URI, its state) for up to an hour. fasthttpadaptor's conversion hands
+// out strings pointing into those buffers.
+func httpRequest(c *fiber.Ctx) (*http.Request, error) {
+	r, err := http.NewRequestWithContext(c.UserContext(), c.Method(), string(c.Request().RequestURI()), bytes.NewReader(bytes.Clone(c.Body())))
+	if err != nil {
+		return nil, err
+	}
+	c.Request().Header.VisitAll(func(k, v []byte) { r.Header.Add(string(k), string(v)) })
+	r.Host = string(c.Request().Host())
+	r.RemoteAddr = c.Context().RemoteAddr().String()
+	return r, nil
 }

@@ -244,14 +244,14 @@ func (p *Provider) afterAuthorize(req Request, x *exchange, resp *Response) {
 		if req.HTTP.URL.Path == pathCallback {
 			resp.Problem = ProblemExpired
 		}
-		p.refused(req, "", clientID, "authorize: "+clip(string(resp.Body)))
+		p.refused(req, "", clientID, "authorize: "+clip(string(resp.Body)), true)
 	case resp.Status == http.StatusFound:
 		loc, err := url.Parse(resp.Header.Get("Location"))
 		if err != nil {
 			return
 		}
 		if e := loc.Query().Get("error"); e != "" && !strings.HasPrefix(resp.Header.Get("Location"), p.issuer+"/") {
-			p.refused(req, "", clientID, "authorize: "+e+": "+clip(loc.Query().Get("error_description")))
+			p.refused(req, "", clientID, "authorize: "+e+": "+clip(loc.Query().Get("error_description")), true)
 		}
 	}
 }
@@ -283,17 +283,23 @@ func (p *Provider) afterToken(req Request, x *exchange, resp *Response) {
 	if clientID == "" {
 		clientID = clientOfTokenRequest(req.HTTP)
 	}
-	p.refused(req, x.account, clientID, "token: "+why)
+	p.refused(req, x.account, clientID, "token: "+why, false)
 }
 
-// refused records a refusal as an hourly count per client address (and
-// account when known): a flood of bad requests is one record an hour,
-// not one write each.
-func (p *Provider) refused(req Request, accountID, clientID, why string) {
+// refused records a refusal. Those of the authorization endpoint, which
+// any browser can be sent to, are an hourly count per client address: a
+// flood of bad links is one record an hour, not one write each. Those
+// of the token endpoint, which applications' servers call (and the rate
+// limit bounds), are recorded one by one, with their reason.
+func (p *Provider) refused(req Request, accountID, clientID, why string, hourly bool) {
 	if clientID != "" {
 		why += " (client " + clientID + ")"
 	}
-	p.svc.Record(audit.Event{Kind: audit.OIDCRefused, Account: accountID, Detail: why, IP: req.IP, Count: 1})
+	e := audit.Event{Kind: audit.OIDCRefused, Account: accountID, Detail: why, IP: req.IP}
+	if hourly {
+		e.Count = 1
+	}
+	p.svc.Record(e)
 }
 
 // clientOfTokenRequest is the client a refused token request named, if
@@ -398,8 +404,6 @@ func (x *exchange) session() (account.Account, account.Session, bool) {
 	}
 	return x.acct, x.sess, x.ok
 }
-
-func (x *exchange) clientOf(s *spent) string { return s.client }
 
 // endSession ends the portal session of this browser, for an
 // application that signed the parent out.

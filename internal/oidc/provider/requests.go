@@ -109,6 +109,7 @@ type spent struct {
 	at      time.Time
 	request string
 	client  string
+	account string
 	refresh string
 }
 
@@ -226,7 +227,7 @@ func (r *requests) byCode(code string) (a authRequest, reused *spent, err error)
 	}
 	p := r.byID[id]
 	r.drop(p, id)
-	r.spent[code] = &spent{at: r.now(), request: id, client: p.ClientID}
+	r.spent[code] = &spent{at: r.now(), request: id, client: p.ClientID, account: p.Account}
 	if r.now().Sub(p.CodeAt) > CodeTTL {
 		return authRequest{}, nil, errUnknownRequest
 	}

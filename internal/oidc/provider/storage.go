@@ -87,9 +87,9 @@ func (s storage) AuthRequestByCode(ctx context.Context, code string) (op.AuthReq
 	x.kind = audit.OIDCGrant
 	a, reused, err := s.p.requests.byCode(code)
 	if reused != nil {
-		x.reused = true
+		x.reused, x.account, x.client = true, reused.account, reused.client
 		if reused.refresh != "" {
-			_ = s.svc().RevokeRefreshToken(reused.refresh, x.clientOf(reused))
+			_ = s.svc().RevokeRefreshToken(reused.refresh, reused.client)
 		}
 		return nil, errors.New("authorization code used twice")
 	}
