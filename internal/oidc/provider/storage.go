@@ -73,7 +73,7 @@ func (s storage) CreateAuthRequest(ctx context.Context, req *zoidc.AuthRequest, 
 func (s storage) AuthRequestByID(_ context.Context, id string) (op.AuthRequest, error) {
 	a, err := s.p.requests.get(id)
 	if err != nil {
-		return nil, err
+		return nil, zoidc.ErrInvalidRequest().WithDescription("unknown or expired authorization request").WithParent(err)
 	}
 	return &a, nil
 }
