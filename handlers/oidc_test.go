@@ -33,10 +33,10 @@ type oidcEnv struct {
 
 // newOIDCEnv is the portal with the provider, two applications, and
 // forward-auth shared with ecole.test.
-func newOIDCEnv(t *testing.T) *oidcEnv {
+func newOIDCEnv(t *testing.T, opts ...func(*Deps)) *oidcEnv {
 	t.Helper()
 	o := &oidcEnv{icon: "https://cdn.ecole.test/app.png"}
-	o.env = newEnv(t, func(d *Deps) {
+	o.env = newEnv(t, append(opts, func(d *Deps) {
 		st := d.Accounts.Store.(*store.Store)
 		o.svc = oidc.New(st, d.Accounts, st.Secret())
 		o.svc.Audit = store.AuditLog{Store: st}
@@ -48,12 +48,16 @@ func newOIDCEnv(t *testing.T) *oidcEnv {
 			t.Fatal(err)
 		}
 		o.p, d.OIDC = p, p
-		fa, err := forwardauth.Parse("ecole.test", d.Config.BaseURL)
+		domain := "ecole.test"
+		if !strings.HasSuffix(d.Config.BaseURL.Hostname(), domain) {
+			domain = d.Config.BaseURL.Hostname()
+		}
+		fa, err := forwardauth.Parse(domain, d.Config.BaseURL)
 		if err != nil {
 			t.Fatal(err)
 		}
 		d.Config.ForwardAuth = fa
-	})
+	})...)
 	ctx := context.Background()
 	c, secret, err := o.svc.RegisterClient(ctx, oidc.ClientSpec{Name: "Moodle", RedirectURIs: []string{rpCallback},
 		PostLogoutURIs: []string{"https://moodle.ecole.test/"}}, "test")
@@ -101,7 +105,11 @@ func (o *oidcEnv) login(t *testing.T, b *browser, from string, extra url.Values)
 	for k, v := range extra {
 		form[k] = v
 	}
-	resp, _ := b.post(from, "/login", form)
+	post := "/login"
+	if strings.HasPrefix(from, "/parents/") {
+		post = "/parents/login"
+	}
+	resp, _ := b.post(from, post, form)
 	return resp
 }
 
@@ -544,5 +552,51 @@ func TestOIDCBadInput(t *testing.T) {
 		if resp.StatusCode >= 500 || (resp.StatusCode == 400 && !strings.Contains(page, "Connexion impossible")) {
 			t.Errorf("authorize?%s: %d", q, resp.StatusCode)
 		}
+	}
+}
+
+// Under a base path, the issuer is the base URL and every endpoint, the
+// login page and the callback are under it.
+func TestOIDCUnderBasePath(t *testing.T) {
+	o := newOIDCEnv(t, underParents)
+	b := o.browser(t)
+	resp, body := b.get("/parents/.well-known/openid-configuration")
+	var d map[string]any
+	if err := json.Unmarshal([]byte(body), &d); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("discovery: %d %v", resp.StatusCode, err)
+	}
+	for k, want := range map[string]string{
+		"issuer": "https://college.example/parents", "authorization_endpoint": "https://college.example/parents/authorize",
+		"token_endpoint": "https://college.example/parents/oauth/token", "jwks_uri": "https://college.example/parents/keys",
+		"end_session_endpoint": "https://college.example/parents/end_session", "userinfo_endpoint": "https://college.example/parents/userinfo",
+	} {
+		if d[k] != want {
+			t.Errorf("%s = %v, want %s", k, d[k], want)
+		}
+	}
+	if _, ok := d["device_authorization_endpoint"]; ok {
+		t.Error("discovery offers device authorization")
+	}
+	if resp, _ := b.get("/.well-known/openid-configuration"); resp.StatusCode != 404 {
+		t.Errorf("discovery outside the base path: %d", resp.StatusCode)
+	}
+	resp, _ = b.get("/parents" + o.authorizeURL(o.client, nil))
+	login := location(t, resp)
+	if login.Host != "college.example" || login.Path != "/parents/connexion" {
+		t.Fatalf("authorize → %s", login)
+	}
+	_, page := b.get(pathOf(login))
+	checkUnder(t, "login page of an application", page)
+	resp = o.login(t, b, pathOf(login), url.Values{"demande": {login.Query().Get("demande")}})
+	cb := location(t, resp)
+	if cb.Path != "/parents/authorize/callback" {
+		t.Fatalf("after the password → %s", cb)
+	}
+	code := o.code(t, b, cb)
+	req := httptest.NewRequest("POST", "/parents/oauth/token", strings.NewReader(url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {rpCallback}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth(o.client, o.secret)
+	if resp, _ := o.app.Test(req, -1); resp.StatusCode != 200 {
+		t.Fatalf("token under the base path: %d", resp.StatusCode)
 	}
 }
