@@ -90,11 +90,12 @@ go-test:
 	@echo "==> go test -race ./..."
 	$(GO) test -race -count=1 ./...
 
-## build-dev: the binaries the browser tests run (the server, and the SMTP sink they read the mail from)
+## build-dev: the binaries the browser tests run (the server, the SMTP sink they read the mail from, the OpenID Connect application)
 build-dev:
-	@echo "==> go build -o bin/sesame . && go build -o bin/smtpsink ./tools/smtpsink"
+	@echo "==> go build -o bin/sesame . && go build -o bin/smtpsink ./tools/smtpsink && go build -o bin/oidcrp ./tools/oidcrp"
 	$(GO) build -o bin/sesame .
 	$(GO) build -o bin/smtpsink ./tools/smtpsink
+	$(GO) build -o bin/oidcrp ./tools/oidcrp
 
 e2e-run: build-dev
 	@echo "==> playwright test"

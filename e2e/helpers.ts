@@ -78,6 +78,13 @@ type Fixtures = {
    * htmx's console lines about a failed request are expected (an option).
    */
   allowNetworkErrors: boolean;
+  /**
+   * Origins besides the server the test's browser may load pages from (an
+   * option: the school's application of e2e/oidc.spec.ts, tools/oidcrp).
+   * The array is read when the test runs, so a spec may fill it in
+   * beforeAll.
+   */
+  otherOrigins: string[];
   /** The guards of e2e/guards.ts, on every test (automatic). */
   guard: Guard;
 };
@@ -96,6 +103,7 @@ export const test = base.extend<Fixtures>({
   },
   allowedStatuses: [[], { option: true }],
   allowNetworkErrors: [false, { option: true }],
+  otherOrigins: [[], { option: true }],
   guard: [
     async ({ context, baseURL, allowedStatuses, allowNetworkErrors, browser }, use, testInfo) => {
       const g = new Guard(baseURL!, allowedStatuses, allowNetworkErrors);
@@ -112,11 +120,11 @@ export const test = base.extend<Fixtures>({
     { auto: true },
   ],
   requests: [
-    async ({ context, baseURL }, use) => {
+    async ({ context, baseURL, otherOrigins }, use) => {
       const seen: string[] = [];
       context.on('request', (r) => seen.push(r.url()));
       await use(seen);
-      const foreign = seen.filter((u) => !isServerURL(u, baseURL!));
+      const foreign = seen.filter((u) => !isServerURL(u, baseURL!) && !otherOrigins.some((o) => isServerURL(u, o)));
       expect(foreign, `requests to something other than the server ${baseURL}`).toEqual([]);
     },
     { auto: true },
