@@ -161,7 +161,7 @@ test('the parent\'s space is a launcher', { tag: '@phone-only' }, async ({ page 
   await expect(launcher).toBeVisible();
   // Each worker registered its own Moodle: this one's links to its address.
   await expect(launcher.locator(`a[href="${rpURL}/"]`)).toHaveCount(1);
-  await expect(launcher.locator(`a[href="${rpURL}/"]`)).toHaveText('Moodle');
+  await expect(launcher.locator(`a[href="${rpURL}/"]`)).toHaveAccessibleName('Moodle');
   await screenshot(page, testInfo, 'oidc-launcher');
   await expectNoAxeViolations(page, testInfo, 'oidc-launcher');
 });
