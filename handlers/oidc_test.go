@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -598,5 +599,38 @@ func TestOIDCUnderBasePath(t *testing.T) {
 	req.SetBasicAuth(o.client, o.secret)
 	if resp, _ := o.app.Test(req, -1); resp.StatusCode != 200 {
 		t.Fatalf("token under the base path: %d", resp.StatusCode)
+	}
+}
+
+// A signed-in parent opening an application writes nothing to the data
+// file: the authorization request and its code live in memory (the
+// portal's rule for page views; the grant is recorded at the token
+// exchange, an application's POST).
+func TestOIDCAuthorizeWritesNothing(t *testing.T) {
+	o := newOIDCEnv(t)
+	b := o.browser(t)
+	o.login(t, b, "/", nil)
+	// The parent's subject exists after a first exchange.
+	resp, _ := b.get(o.authorizeURL(o.client, nil))
+	code := o.code(t, b, location(t, resp))
+	if status, _ := o.token(t, url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {rpCallback}}, o.client, o.secret); status != 200 {
+		t.Fatal(status)
+	}
+	stat := func() (int64, time.Time) {
+		fi, err := os.Stat(o.st.Path())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Size(), fi.ModTime()
+	}
+	size, mod := stat()
+	time.Sleep(20 * time.Millisecond) // a write after this shows in the modification time
+	for range 3 {
+		resp, _ := b.get(o.authorizeURL(o.client, nil))
+		o.code(t, b, location(t, resp))
+		b.get("/espace")
+	}
+	if s, m := stat(); s != size || !m.Equal(mod) {
+		t.Fatalf("the data file changed: %d → %d bytes, %v → %v", size, s, mod, m)
 	}
 }
