@@ -634,3 +634,29 @@ func TestOIDCAuthorizeWritesNothing(t *testing.T) {
 		t.Fatalf("the data file changed: %d → %d bytes, %v → %v", size, s, mod, m)
 	}
 }
+
+// The same through an activation: a parent with a letter starts at the
+// application, activates the account, and the login page that follows
+// still goes back to the application.
+func TestOIDCCarriedThroughActivation(t *testing.T) {
+	o := newOIDCEnv(t)
+	o.imported(t, "dupont.paul", "Paul")
+	code, link := o.letter(t, "dupont.paul")
+	b := o.browser(t)
+	resp, _ := b.get(o.authorizeURL(o.client, nil))
+	login := location(t, resp)
+	b.get(pathOf(login))
+	b.get(link)
+	if resp, _ := b.post(link, "/activation/code", url.Values{"identifier": {"dupont.paul"}, "code": {code}}); resp.StatusCode != 303 {
+		t.Fatalf("activation code: %d", resp.StatusCode)
+	}
+	if resp, _ := b.post("/activation", "/activation/mot-de-passe", url.Values{"password": {"Lune-bleue-42"}, "confirm": {"Lune-bleue-42"}}); resp.StatusCode != 303 {
+		t.Fatalf("activation password: %d", resp.StatusCode)
+	}
+	_, page := b.get("/?identifiant=dupont.paul")
+	if !strings.Contains(page, "Connexion à Moodle") {
+		t.Fatalf("after the activation the login page forgot the application:\n%s", page)
+	}
+	resp, _ = b.post("/?identifiant=dupont.paul", "/login", url.Values{"identifier": {"dupont.paul"}, "password": {"Lune-bleue-42"}, "demande": {login.Query().Get("demande")}})
+	o.code(t, b, location(t, resp))
+}
