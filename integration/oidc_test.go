@@ -360,11 +360,17 @@ func (o *oidcServer) refusals(t *testing.T, r *rp, b *browser) {
 	}
 	// A code used twice.
 	c := code(verifier)
-	if _, err := r.conf.Exchange(ctx, c, oauth2.VerifierOption(verifier)); err != nil {
+	first, err := r.conf.Exchange(ctx, c, oauth2.VerifierOption(verifier))
+	if err != nil || first.RefreshToken == "" {
 		t.Fatalf("first use: %v", err)
 	}
 	if _, err := r.conf.Exchange(ctx, c, oauth2.VerifierOption(verifier)); oauthError(err) != "invalid_grant" {
 		t.Errorf("reused code: %v", err)
+	}
+	// What the first use gave is revoked (RFC 6749 §4.1.2).
+	first.Expiry = time.Now().Add(-time.Minute)
+	if _, err := r.conf.TokenSource(ctx, first).Token(); oauthError(err) != "invalid_grant" {
+		t.Errorf("the refresh token of a reused code: %v", err)
 	}
 	// Another application's credentials, and a secret of another school's
 	// portal for this client ID.
