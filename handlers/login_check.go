@@ -62,7 +62,7 @@ func (h *handler) loginCheck(c *fiber.Ctx) error {
 	}
 	c.Cookie(&fiber.Cookie{Name: sessionCookie, Value: tok, Path: h.cookiePath(), HTTPOnly: true, SameSite: "Lax", Secure: h.secure})
 	h.setForwardAuth(c, tok)
-	if d.set() && h.continueTo(c, d, a, h.now()) {
+	if d.set() && h.continueTo(c, d, a, h.now(), tok) {
 		return nil
 	}
 	return c.Redirect(h.path("/espace"), fiber.StatusSeeOther)

@@ -106,15 +106,15 @@ func (h *handler) loginForm(c *fiber.Ctx, d destination, f views.LoginForm) view
 }
 
 // continueTo sends the browser on to destination d for parent a, signed
-// in since authTime: to the application's callback (which hands it its
+// in since authTime with the session token: to the application's callback (which hands it its
 // code) or to forward-auth's return address. false when d is an
 // authorization request that is gone (expired, or the server restarted):
 // the caller goes to the parent's space instead, where the application
 // is one click away.
-func (h *handler) continueTo(c *fiber.Ctx, d destination, a account.Account, authTime time.Time) bool {
+func (h *handler) continueTo(c *fiber.Ctx, d destination, a account.Account, authTime time.Time, token string) bool {
 	target := d.rd
 	if d.pending.ID != "" {
-		u, err := h.OIDC.Complete(d.pending.ID, a.ID, authTime)
+		u, err := h.OIDC.Complete(d.pending.ID, a.ID, authTime, token)
 		if err != nil {
 			h.clearCookie(c, returnCookie, h.cookiePath())
 			return false

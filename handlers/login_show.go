@@ -18,7 +18,7 @@ func (h *handler) loginShow(c *fiber.Ctx) error {
 		switch {
 		case d.pending.ID != "":
 			// Unless the application wants the password typed again.
-			if u, ok := h.OIDC.CompleteSession(d.pending.ID, a, s); ok {
+			if u, ok := h.OIDC.CompleteSession(d.pending.ID, a, s, c.Cookies(sessionCookie)); ok {
 				h.clearCookie(c, returnCookie, h.cookiePath())
 				return c.Redirect(u, fiber.StatusSeeOther)
 			}

@@ -660,3 +660,32 @@ func TestOIDCCarriedThroughActivation(t *testing.T) {
 	resp, _ = b.post("/?identifiant=dupont.paul", "/login", url.Values{"identifier": {"dupont.paul"}, "password": {"Lune-bleue-42"}, "demande": {login.Query().Get("demande")}})
 	o.code(t, b, location(t, resp))
 }
+
+// Whoever starts a sign-in and sends its login link to a parent never
+// gets the parent's code: the callback answers only the browser whose
+// portal session completed the request.
+func TestOIDCCodeOnlyToTheBrowserThatSignedIn(t *testing.T) {
+	o := newOIDCEnv(t)
+	attacker, victim := o.browser(t), o.browser(t)
+	o.login(t, victim, "/", nil)
+	for _, how := range []string{"signed in already", "through the form"} {
+		resp, _ := attacker.get(o.authorizeURL(o.client, nil))
+		login := location(t, resp)
+		if how == "signed in already" {
+			resp, _ = victim.get(pathOf(login))
+		} else {
+			victim = o.browser(t)
+			resp = o.login(t, victim, pathOf(login), url.Values{"demande": {login.Query().Get("demande")}})
+		}
+		cb := location(t, resp)
+		if cb.Path != "/authorize/callback" {
+			t.Fatalf("%s: the victim's browser went to %s", how, cb)
+		}
+		resp, page := attacker.get(pathOf(cb))
+		if resp.StatusCode != 400 || resp.Header.Get("Location") != "" || !strings.Contains(page, "Connexion expirée") {
+			t.Fatalf("%s: the attacker's browser at the callback: %d %q", how, resp.StatusCode, resp.Header.Get("Location"))
+		}
+		// The parent's own browser still gets it.
+		o.code(t, victim, cb)
+	}
+}

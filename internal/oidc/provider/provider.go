@@ -469,19 +469,23 @@ func (p *Provider) Pending(id string) (Pending, bool) {
 var ErrExpired = errUnknownRequest
 
 // Complete records that the parent signed in (at authTime) for the
-// request id and returns where the browser goes next: the callback that
-// hands the application its code.
-func (p *Provider) Complete(id, accountID string, authTime time.Time) (string, error) {
-	if _, err := p.requests.complete(id, accountID, authTime); err != nil {
+// request id, in the browser holding the portal session token, and
+// returns where that browser goes next: the callback that hands the
+// application its code — to that browser only.
+func (p *Provider) Complete(id, accountID string, authTime time.Time, token string) (string, error) {
+	if token == "" {
+		return "", errUnknownRequest
+	}
+	if _, err := p.requests.complete(id, accountID, authTime, account.TokenHash(token)); err != nil {
 		return "", err
 	}
 	return p.callbackURL(id), nil
 }
 
 // CompleteSession is Complete for a parent already signed in to the
-// portal: false when the request wants the password typed again
-// (prompt=login, max_age, or another parent's id_token_hint).
-func (p *Provider) CompleteSession(id string, a account.Account, s account.Session) (string, bool) {
+// portal with token: false when the request wants the password typed
+// again (prompt=login, max_age, or another parent's id_token_hint).
+func (p *Provider) CompleteSession(id string, a account.Account, s account.Session, token string) (string, bool) {
 	req, err := p.requests.get(id)
 	if err != nil {
 		return "", false
@@ -490,7 +494,7 @@ func (p *Provider) CompleteSession(id string, a account.Account, s account.Sessi
 	if req.needsLogin(s.Created, p.now(), req.HintSub == "" || req.HintSub == sub) {
 		return "", false
 	}
-	u, err := p.Complete(id, a.ID, s.Created)
+	u, err := p.Complete(id, a.ID, s.Created, token)
 	return u, err == nil
 }
 

@@ -60,6 +60,12 @@ type authRequest struct {
 	Account  string
 	AuthTime time.Time
 	done     bool
+	// Browser is the hash of the portal session that completed the
+	// request: only that browser gets the code at the callback. Without
+	// it, whoever knew the request's ID (the one who started it, say,
+	// then sent its login link to a signed-in parent) could fetch a code
+	// for that parent.
+	Browser []byte
 	// Subject is the account's, filled when the code is exchanged.
 	Subject string
 
@@ -182,15 +188,16 @@ func (r *requests) get(id string) (authRequest, error) {
 	return *a, nil
 }
 
-// complete records who signed in for request id.
-func (r *requests) complete(id, account string, authTime time.Time) (authRequest, error) {
+// complete records who signed in for request id, in the browser whose
+// portal session has the hash browser.
+func (r *requests) complete(id, account string, authTime time.Time, browser []byte) (authRequest, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	a, ok := r.byID[id]
 	if !ok || r.now().Sub(a.Created) > PendingTTL {
 		return authRequest{}, errUnknownRequest
 	}
-	a.Account, a.AuthTime, a.done = account, authTime, true
+	a.Account, a.AuthTime, a.done, a.Browser = account, authTime, true, browser
 	return *a, nil
 }
 

@@ -20,7 +20,7 @@ func TestRequests(t *testing.T) {
 	if err := r.setCode(a.ID, "c1"); !errors.Is(err, errUnknownRequest) {
 		t.Fatalf("a code before the parent signed in: %v", err)
 	}
-	if _, err := r.complete(a.ID, "dupont.marie", now); err != nil {
+	if _, err := r.complete(a.ID, "dupont.marie", now, []byte("b")); err != nil {
 		t.Fatal(err)
 	}
 	// The callback loaded twice: only the last code works.
@@ -46,7 +46,7 @@ func TestRequests(t *testing.T) {
 	// A code older than CodeTTL is refused, and spent all the same.
 	b := &authRequest{ClientID: "moodle"}
 	_ = r.add(b)
-	_, _ = r.complete(b.ID, "dupont.marie", now)
+	_, _ = r.complete(b.ID, "dupont.marie", now, []byte("b"))
 	_ = r.setCode(b.ID, "c3")
 	now = now.Add(CodeTTL + time.Second)
 	if _, _, err := r.byCode("c3"); !errors.Is(err, errUnknownRequest) {
@@ -64,7 +64,7 @@ func TestRequests(t *testing.T) {
 	if _, err := r.get(c.ID); !errors.Is(err, errUnknownRequest) {
 		t.Fatalf("after PendingTTL: %v", err)
 	}
-	if _, err := r.complete(c.ID, "x", now); !errors.Is(err, errUnknownRequest) {
+	if _, err := r.complete(c.ID, "x", now, []byte("b")); !errors.Is(err, errUnknownRequest) {
 		t.Fatalf("completing an expired request: %v", err)
 	}
 

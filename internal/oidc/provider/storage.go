@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"crypto/hmac"
 	"errors"
 	"slices"
 	"time"
@@ -56,7 +57,7 @@ func (s storage) CreateAuthRequest(ctx context.Context, req *zoidc.AuthRequest, 
 		sub, _ := s.p.subjectOf(acct.ID)
 		hintOK := hintSub == "" || hintSub == sub
 		if !a.needsLogin(sess.Created, s.p.now(), hintOK) {
-			a.Account, a.AuthTime, a.done = acct.ID, sess.Created, true
+			a.Account, a.AuthTime, a.done, a.Browser = acct.ID, sess.Created, true, account.TokenHash(x.token)
 		}
 	}
 	if !a.done && slices.Contains(req.Prompt, zoidc.PromptNone) {
@@ -70,8 +71,13 @@ func (s storage) CreateAuthRequest(ctx context.Context, req *zoidc.AuthRequest, 
 	return &c2, nil
 }
 
-func (s storage) AuthRequestByID(_ context.Context, id string) (op.AuthRequest, error) {
+// AuthRequestByID serves the callback: a completed request is handed
+// only to the browser whose portal session completed it.
+func (s storage) AuthRequestByID(ctx context.Context, id string) (op.AuthRequest, error) {
 	a, err := s.p.requests.get(id)
+	if err == nil && a.done && (exchangeOf(ctx).token == "" || !hmac.Equal(a.Browser, account.TokenHash(exchangeOf(ctx).token))) {
+		err = errors.New("the request was completed in another browser")
+	}
 	if err != nil {
 		return nil, zoidc.ErrInvalidRequest().WithDescription("unknown or expired authorization request").WithParent(err)
 	}
