@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command oidcbench measures Sésame as the school's OpenID Connect
 // provider (issue 16): it builds the release binary, starts it on
 // loopback with a temporary data file and --rate-limits off, creates a
@@ -17,7 +19,8 @@
 //
 // The load generator shares the server's cores: the figures are what a
 // 2-core machine does with both on it. Everything stays on 127.0.0.1,
-// and the server is stopped at the end, also on Ctrl-C.
+// and the server is stopped at the end, also on Ctrl-C. It runs on
+// Linux only: it reads the server's CPU time in /proc.
 package main
 
 import (
