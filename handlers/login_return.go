@@ -54,9 +54,10 @@ func (h *handler) checkDestination(demande, rd string) (destination, bool) {
 }
 
 // pageDestination is the destination of a GET of the login page: the
-// query's (/connexion?demande=… or ?rd=…), else the cookie's. asked
-// reports a query that named one, valid or not.
-func (h *handler) pageDestination(c *fiber.Ctx) (d destination, asked bool) {
+// query's (/connexion?demande=… or ?rd=…), else the cookie's. expired
+// reports a query naming an authorization request that is gone; a
+// return address not allowed is ignored, without a word.
+func (h *handler) pageDestination(c *fiber.Ctx) (d destination, expired bool) {
 	demande, rd := c.Query("demande"), c.Query("rd")
 	if demande != "" || rd != "" {
 		d, ok := h.checkDestination(demande, rd)
@@ -65,7 +66,7 @@ func (h *handler) pageDestination(c *fiber.Ctx) (d destination, asked bool) {
 		} else {
 			h.clearCookie(c, returnCookie, h.cookiePath())
 		}
-		return d, true
+		return d, !ok && demande != ""
 	}
 	kind, v, _ := strings.Cut(c.Cookies(returnCookie), ":")
 	switch kind {

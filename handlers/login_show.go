@@ -13,7 +13,7 @@ import (
 // already signed in goes straight on: to the application, or to their
 // space.
 func (h *handler) loginShow(c *fiber.Ctx) error {
-	d, asked := h.pageDestination(c)
+	d, expired := h.pageDestination(c)
 	if a, s, err := h.Accounts.SessionInfo(c.Cookies(sessionCookie)); err == nil {
 		switch {
 		case d.pending.ID != "":
@@ -40,7 +40,7 @@ func (h *handler) loginShow(c *fiber.Ctx) error {
 	case "changed":
 		f.Notice = "login.changed"
 	}
-	if asked && !d.set() {
+	if expired {
 		// The application's sign-in expired (or the server restarted):
 		// the parent signs in here, and opens it from their space.
 		f.Notice = "oidc.login.expired"

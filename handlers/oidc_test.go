@@ -689,3 +689,17 @@ func TestOIDCCodeOnlyToTheBrowserThatSignedIn(t *testing.T) {
 		o.code(t, victim, cb)
 	}
 }
+
+// A return address outside the school's domains is ignored on the login
+// page: no application named, no field carrying it, no notice.
+func TestForwardAuthForeignReturnIgnored(t *testing.T) {
+	o := newOIDCEnv(t)
+	resp, page := o.browser(t).get("/connexion?rd=" + url.QueryEscape("https://evil.test/x"))
+	if resp.StatusCode != 200 || strings.Contains(page, "evil.test") || strings.Contains(page, `name="rd"`) ||
+		strings.Contains(page, `data-testid="login-notice"`) || !strings.Contains(page, "Connexion à l&#39;Espace Parents") {
+		t.Fatalf("foreign rd: %d\n%s", resp.StatusCode, page)
+	}
+	if strings.Contains(resp.Header.Get("Content-Security-Policy"), "evil.test") {
+		t.Fatal("the policy lets the form reach the foreign host")
+	}
+}
