@@ -53,6 +53,7 @@ const MaxIconSize = 32 << 10
 // what to change.
 type SpecError struct{ Msg string }
 
+// Error is the message for the school, as is.
 func (e *SpecError) Error() string { return e.Msg }
 
 func specErr(format string, a ...any) error { return &SpecError{fmt.Sprintf(format, a...)} }
