@@ -703,3 +703,43 @@ func TestForwardAuthForeignReturnIgnored(t *testing.T) {
 		t.Fatal("the policy lets the form reach the foreign host")
 	}
 }
+
+// Revocation (RFC 7009) and introspection (RFC 7662) for the client the
+// tokens were issued to.
+func TestOIDCRevokeAndIntrospect(t *testing.T) {
+	o := newOIDCEnv(t)
+	b := o.browser(t)
+	o.login(t, b, "/", nil)
+	resp, _ := b.get(o.authorizeURL(o.client, url.Values{"scope": {"openid offline_access"}}))
+	code := o.code(t, b, location(t, resp))
+	_, tok := o.token(t, url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {rpCallback}}, o.client, o.secret)
+	refresh, _ := tok["refresh_token"].(string)
+	access, _ := tok["access_token"].(string)
+	if refresh == "" || access == "" {
+		t.Fatalf("tokens: %v", tok)
+	}
+	post := func(path string, form url.Values) (int, map[string]any) {
+		req := httptest.NewRequest("POST", path, strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.SetBasicAuth(o.client, o.secret)
+		resp, err := o.app.Test(req, -1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&out)
+		return resp.StatusCode, out
+	}
+	if status, out := post("/oauth/introspect", url.Values{"token": {access}}); status != 200 || out["active"] != true || out["client_id"] != o.client {
+		t.Fatalf("introspect: %d %v", status, out)
+	}
+	if status, out := post("/oauth/introspect", url.Values{"token": {"forged"}}); status != 200 || out["active"] != false {
+		t.Fatalf("introspect a forged token: %d %v", status, out)
+	}
+	if status, _ := post("/revoke", url.Values{"token": {refresh}, "token_type_hint": {"refresh_token"}}); status != 200 {
+		t.Fatalf("revoke: %d", status)
+	}
+	if status, out := o.token(t, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {refresh}}, o.client, o.secret); status != 400 || out["error"] != "invalid_grant" {
+		t.Fatalf("a revoked refresh token: %d %v", status, out)
+	}
+}

@@ -239,16 +239,35 @@ func (s *Service) RevokeRefreshToken(tok, client string) error {
 	if tok == "" || len(tok) > 200 {
 		return nil
 	}
-	t, err := s.Store.RefreshToken(refreshHash(tok))
+	return s.revokeRefreshHash(refreshHash(tok), client)
+}
+
+// RevokeRefreshTokenID is RevokeRefreshToken for a token known by its
+// RefreshTokenID.
+func (s *Service) RevokeRefreshTokenID(id, client string) error {
+	h, err := hex.DecodeString(strings.TrimPrefix(id, refreshIDPrefix))
+	if !strings.HasPrefix(id, refreshIDPrefix) || err != nil || len(h) != sha256.Size {
+		return nil
+	}
+	return s.revokeRefreshHash(h, client)
+}
+
+func (s *Service) revokeRefreshHash(h []byte, client string) error {
+	t, err := s.Store.RefreshToken(h)
 	if err != nil || t.Client != client {
 		return nil
 	}
-	return s.Store.DeleteRefreshToken(refreshHash(tok))
+	return s.Store.DeleteRefreshToken(h)
 }
 
-// RefreshTokenID is how a refresh token is named without giving it
-// away (the revocation endpoint, the audit).
-func RefreshTokenID(tok string) string { return hex.EncodeToString(refreshHash(tok)[:8]) }
+const refreshIDPrefix = "rt."
+
+// RefreshTokenID names a refresh token without giving it away: its
+// hash, as the store keys it (the revocation endpoint passes it back).
+func RefreshTokenID(tok string) string { return refreshIDPrefix + hex.EncodeToString(refreshHash(tok)) }
+
+// IsRefreshTokenID reports whether id is a RefreshTokenID.
+func IsRefreshTokenID(id string) bool { return strings.HasPrefix(id, refreshIDPrefix) }
 
 func refreshHash(tok string) []byte {
 	h := sha256.Sum256([]byte(tok))

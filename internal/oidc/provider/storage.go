@@ -227,14 +227,20 @@ func (s storage) TerminateSessionFromRequest(ctx context.Context, req *op.EndSes
 	return s.p.logoutConfirmURL(req.RedirectURI, req.ClientID), nil
 }
 
-// RevokeToken revokes a refresh token of the client. Access tokens are
-// sealed, not stored, and live TokenTTL: revoking one is accepted and
-// does nothing (RFC 7009 lets a server do so).
+// RevokeToken revokes a refresh token of the client: op passes the ID
+// GetRefreshTokenInfo gave, or the token itself when it could not name
+// it. Access tokens are sealed, not stored, and live TokenTTL: revoking
+// one is accepted and does nothing (RFC 7009 lets a server do so).
 func (s storage) RevokeToken(ctx context.Context, tokenOrID, userID, clientID string) *zoidc.Error {
-	if userID == "" {
-		if err := s.svc().RevokeRefreshToken(tokenOrID, clientID); err != nil {
-			return zoidc.ErrServerError()
-		}
+	var err error
+	switch {
+	case oidc.IsRefreshTokenID(tokenOrID):
+		err = s.svc().RevokeRefreshTokenID(tokenOrID, clientID)
+	case userID == "":
+		err = s.svc().RevokeRefreshToken(tokenOrID, clientID)
+	}
+	if err != nil {
+		return zoidc.ErrServerError()
 	}
 	return nil
 }
