@@ -28,7 +28,7 @@ func TestCatalogueComplete(t *testing.T) {
 
 // idPattern finds message IDs written as string literals in the code
 // and templates: "area.something".
-var idPattern = regexp.MustCompile(`"((?:app|layout|help|mailbox|login|pw|espace|change|rules|policy|recovery|activation|error|mail|step[0-9]?|flow|code|confirm|legal|letters)\.[a-z0-9_.]+)"`)
+var idPattern = regexp.MustCompile(`"((?:app|layout|help|mailbox|login|pw|espace|change|rules|policy|recovery|activation|error|mail|step[0-9]?|flow|code|confirm|legal|letters|desk|staff)\.[a-z0-9_.]+)"`)
 
 // Every ID the code names exists in both languages, so no page shows a
 // raw ID.

@@ -6,7 +6,10 @@ package audit
 
 import (
 	"context"
+	"strings"
 	"time"
+
+	"sesame/internal/mail/outbox"
 )
 
 // Kind names what happened.
@@ -79,7 +82,45 @@ const (
 	OIDCRefresh       Kind = "oidc.refresh"
 	OIDCLogout        Kind = "oidc.logout"
 	OIDCRefused       Kind = "oidc.refused"
+
+	// The school office's staff accounts (package staff): created or
+	// reset by the command line, the set-up done, sign-ins and their
+	// refusals, sessions ended.
+	StaffCreated      Kind = "staff.created"
+	StaffReset        Kind = "staff.reset"
+	StaffDisabled     Kind = "staff.disabled"
+	StaffEnrolled     Kind = "staff.enrolled"
+	StaffLoginOK      Kind = "staff.login.ok"
+	StaffLoginFailed  Kind = "staff.login.failed"
+	StaffLocked       Kind = "staff.locked"
+	StaffLogout       Kind = "staff.logout"
+	StaffSessionEnded Kind = "staff.session_ended"
+	// StaffDenied is a staff member refused an action their role does
+	// not allow (the server checks every one).
+	StaffDenied Kind = "staff.denied"
+
+	// What the school office did for a parent at the desk (package
+	// desk); Operator names the staff member and Outcome whether it was
+	// done.
+	DeskCodeSent      Kind = "desk.code_sent"
+	DeskEmailChanged  Kind = "desk.email_changed"
+	DeskDisabled      Kind = "desk.disabled"
+	DeskEnabled       Kind = "desk.enabled"
+	DeskLimitsLifted  Kind = "desk.limits_lifted"
+	DeskLetter        Kind = "desk.letter"
+	DeskSessionsEnded Kind = "desk.sessions_ended"
+	DeskMailRetried   Kind = "desk.mail_retried"
+	DeskImport        Kind = "desk.import"
 )
+
+// Outcomes of an action done for the school (Event.Outcome).
+const (
+	OutcomeDone = "done"
+)
+
+// Refused is the Outcome of an action that was refused, with why, in
+// words for the school ("refused: no e-mail address").
+func Refused(why string) string { return "refused: " + why }
 
 // Event is one line of the audit log.
 type Event struct {
@@ -92,6 +133,9 @@ type Event struct {
 	// Operator is who acted for the school: "cli:" and the OS user for
 	// a command, or a staff member; empty for what parents do.
 	Operator string `json:"operator,omitempty"`
+	// Outcome is what became of an action done for the school:
+	// OutcomeDone, or Refused and why. Empty for what parents do.
+	Outcome string `json:"outcome,omitempty"`
 	// Count > 0 makes the event an aggregate: events of the same kind,
 	// account and client address within one hour share one record,
 	// which counts them and keeps the first one's time and e-mail and
@@ -100,6 +144,43 @@ type Event struct {
 	// request; aggregates are kept AggregateRetention, not Retention.
 	Count int       `json:"count,omitempty"`
 	Last  time.Time `json:"last,omitzero"`
+}
+
+// Names reports whether the event is about account id: its Account,
+// or one of the identifiers it lists (a recovery names every account of
+// the address, "dupont.marie,dupont.paul").
+func (e Event) Names(id string) bool {
+	if id == "" || e.Account == "" {
+		return false
+	}
+	for a := range strings.SplitSeq(e.Account, ",") {
+		if a == id {
+			return true
+		}
+	}
+	return false
+}
+
+// MaskDetail masks every e-mail address written in a detail the way the
+// rest of the log does (outbox.MaskAddress: "m•••@exemple.fr"): a
+// command line or a message may name one, and the log keeps no address
+// in clear.
+func MaskDetail(s string) string {
+	if !strings.Contains(s, "@") {
+		return s
+	}
+	words := strings.Fields(s)
+	for i, w := range words {
+		if at := strings.IndexByte(w, '@'); at >= 0 {
+			start := strings.LastIndexAny(w[:at], "=<(\"'") + 1
+			end := len(w)
+			for end > at+1 && strings.ContainsRune(",;.)>\"'", rune(w[end-1])) {
+				end--
+			}
+			words[i] = w[:start] + outbox.MaskAddress(w[start:end]) + w[end:]
+		}
+	}
+	return strings.Join(words, " ")
 }
 
 // Aggregated reports whether e is counted in an hourly record rather

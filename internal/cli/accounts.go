@@ -87,6 +87,9 @@ func execAdmin(s *services, req adminRequest, out io.Writer) int {
 	if len(args) >= 1 && args[0] == "oidc" {
 		return oidcCmd(s, args[1:], req, out)
 	}
+	if len(args) >= 1 && args[0] == "staff" {
+		return staffCmd(s, args[1:], req, out)
+	}
 	if len(args) < 2 || args[0] != "accounts" {
 		fmt.Fprint(out, accountsUsage)
 		return 2

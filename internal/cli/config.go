@@ -22,6 +22,7 @@ import (
 	"sesame/internal/oidc"
 	"sesame/internal/policy"
 	"sesame/internal/recovery"
+	"sesame/internal/staff"
 	"sesame/locales"
 	"sesame/views"
 )
@@ -47,6 +48,8 @@ type serveOptions struct {
 	Pprof                              string
 	RateLimits                         string
 	TrustedNetwork                     string
+	DeskNetwork                        string
+	DeskIdle                           time.Duration
 	LegalDir                           string
 	Timezone                           string
 	OIDCTokenTTL                       time.Duration
@@ -99,6 +102,8 @@ func serveFlags(out io.Writer) (*flagSetWith, *serveOptions) {
 	durationVar(fs, &o.MailRetry, "mail-retry", defaultMailRetry, "how long an e-mail the SMTP server did not take waits before its first retry; each later retry waits twice as long, up to 15m")
 	fs.StringVar(&o.TrustedProxy, "trusted-proxy", "", "reverse proxies (nginx, Caddy, IIS) whose X-Forwarded-For is believed, as comma-separated addresses or CIDRs, e.g. 127.0.0.1,10.0.0.0/8")
 	fs.StringVar(&o.TrustedNetwork, "trusted-network", "", "the school's own networks (its Wi-Fi on parents' evening), as comma-separated addresses or CIDRs, e.g. 192.168.0.0/16: clients there are exempt from the per-client-address limits only (the per-identifier and per-e-mail limits stay); behind a proxy, the address from --trusted-proxy's X-Forwarded-For is the one checked")
+	fs.StringVar(&o.DeskNetwork, "desk-network", "", "the networks the school office's desk (/secretariat) answers from, as comma-separated addresses or CIDRs, e.g. 192.168.10.0/24: anyone else gets a refusal page (default: everywhere; staff sign in with a password and a second factor all the same); behind a proxy, the address from --trusted-proxy's X-Forwarded-For is the one checked")
+	durationVar(fs, &o.DeskIdle, "desk-idle-timeout", staff.DefaultConfig.Idle, "how long a staff session at the desk lives without a request, at most 30m (the tests use a few seconds)")
 	fs.StringVar(&o.LegalDir, "legal-dir", "", "a folder of the school's own texts, in Markdown, for the legal notice, personal data and accessibility pages: mentions-legales.fr.md, mentions-legales.en.md, donnees-personnelles.fr.md, donnees-personnelles.en.md, accessibilite.fr.md, accessibilite.en.md (a missing file shows the built-in text)")
 	fs.StringVar(&o.TLSCert, "tls-cert", "", "serve https directly with this certificate file (PEM, full chain); needs --tls-key")
 	fs.StringVar(&o.TLSKey, "tls-key", "", "the private key file (PEM) of --tls-cert")
@@ -156,6 +161,9 @@ type serveConfig struct {
 	// TrustedNetworks are the school's own networks, exempt from the
 	// per-address limits (--trusted-network).
 	TrustedNetworks []*net.IPNet
+	// DeskNetworks are the only networks the desk answers from
+	// (--desk-network); empty: everywhere.
+	DeskNetworks []*net.IPNet
 	// Legal is the school's texts for the legal pages (--legal-dir),
 	// rendered once; empty: the built-in texts.
 	Legal legal.Texts
@@ -190,6 +198,11 @@ type serviceConfig struct {
 	// Secretariat is how parents reach the school office, printed on
 	// the activation letters.
 	Secretariat views.Secretariat
+	// Lang is the portal's default language (--lang), for the staff
+	// set-up e-mails.
+	Lang string
+	// DeskIdle ends an idle staff session (--desk-idle-timeout).
+	DeskIdle time.Duration
 }
 
 // parseServeConfig checks every option and returns them typed. The
@@ -282,6 +295,11 @@ func (o *serveOptions) serviceConfig() (serviceConfig, error) {
 	if err := checkDuration("activation-ttl", o.ActivationTTL, time.Second, 366*24*time.Hour); err != nil {
 		return serviceConfig{}, err
 	}
+	// Never longer than security.md's 30 minutes: a shared office PC
+	// left signed in is the risk this timeout closes.
+	if err := checkDuration("desk-idle-timeout", o.DeskIdle, time.Second, staff.DefaultConfig.Idle); err != nil {
+		return serviceConfig{}, err
+	}
 	loc, err := loadTimezone(o.Timezone)
 	if err != nil {
 		return serviceConfig{}, err
@@ -292,7 +310,7 @@ func (o *serveOptions) serviceConfig() (serviceConfig, error) {
 	}
 	return serviceConfig{School: o.School, Policy: pol, HashConcurrency: o.HashConcurrency, CodeTTL: o.CodeTTL,
 		ActivationTTL: o.ActivationTTL, BaseURL: base.String(), Location: loc,
-		Secretariat: views.Secretariat{Phone: o.Phone, Email: o.Email, Hours: o.Hours}}, nil
+		Secretariat: views.Secretariat{Phone: o.Phone, Email: o.Email, Hours: o.Hours}, Lang: o.Lang, DeskIdle: o.DeskIdle}, nil
 }
 
 // loadTimezone reads --timezone from the zone data embedded in the
@@ -439,6 +457,9 @@ func parseNetwork(o *serveOptions, c *serveConfig) error {
 	}
 	c.TrustedProxies = proxies
 	if c.TrustedNetworks, err = parseProxies("trusted-network", o.TrustedNetwork); err != nil {
+		return err
+	}
+	if c.DeskNetworks, err = parseProxies("desk-network", o.DeskNetwork); err != nil {
 		return err
 	}
 	if c.TLS, err = loadTLS(o.TLSCert, o.TLSKey); err != nil {

@@ -36,6 +36,8 @@ Usage:
                                 at --rate (sesame invite --help)
   sesame stats [--class C]      who has activated, by class: invited, letter, activated,
                                 signed in, last sign-in
+  sesame staff COMMAND          the school office's accounts for the desk
+                                (/secretariat): add, list, disable, reset
   sesame mail test --to ADDRESS  check the SMTP settings by sending one e-mail
   sesame mail queue             what the outbox holds: pending, sent, failed e-mails
   sesame audit [--account ID] [--since 7d]
@@ -84,6 +86,8 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runLetters(args[1:], stdout, stderr)
 	case "oidc":
 		return runOIDC(args[1:], stdout, stderr)
+	case "staff":
+		return runStaff(args[1:], stdout, stderr)
 	case "backup":
 		return runBackup(args[1:], stdout, stderr)
 	case "check":

@@ -28,6 +28,7 @@ import (
 	"sesame/internal/password"
 	"sesame/internal/ratelimit"
 	"sesame/internal/recovery"
+	"sesame/internal/staff"
 	"sesame/internal/store"
 	"sesame/internal/writefail"
 	"sesame/locales"
@@ -45,6 +46,8 @@ type services struct {
 	recovery   *recovery.Service
 	activation *activation.Service
 	oidc       *oidc.Service
+	// staff is the school office's accounts for the desk.
+	staff *staff.Service
 	// baseURL is the address parents type, for the links the admin
 	// commands print.
 	baseURL string
@@ -73,9 +76,19 @@ func newServices(st *store.Store, c serviceConfig, log *slog.Logger) *services {
 	ac := activation.DefaultConfig
 	ac.CodeTTL = c.ActivationTTL
 	act := &activation.Service{Store: st, Accounts: acc, Secret: st.Secret(), Config: ac, Zone: c.Location}
+	sc := staff.DefaultConfig
+	if c.DeskIdle > 0 {
+		sc.Idle = c.DeskIdle
+	}
+	issuer := "Sésame"
+	if c.School != "" {
+		issuer += " – " + c.School
+	}
+	stf := &staff.Service{Store: st, Hasher: acc.Hasher, Policy: c.Policy, Secret: st.Secret(), Config: sc,
+		BaseURL: c.BaseURL, Issuer: issuer, Lang: c.Lang, Audit: acc.Audit}
 	op := oidc.New(st, acc, st.Secret())
 	op.Audit, op.Log, op.Issuer = acc.Audit, log, c.BaseURL
-	return &services{store: st, accounts: acc, recovery: rec, activation: act, oidc: op, baseURL: c.BaseURL, log: log, loc: c.Location,
+	return &services{store: st, accounts: acc, recovery: rec, activation: act, oidc: op, staff: stf, baseURL: c.BaseURL, log: log, loc: c.Location,
 		school: c.School, secretariat: c.Secretariat}
 }
 
@@ -188,7 +201,7 @@ func serveStore(ctx context.Context, c *serveConfig, st *store.Store, log *slog.
 	// logged at a bounded rate, and /readyz hears of it from either side.
 	writes := writefail.New(log, 0, nil)
 	worker := &delivery.Worker{Queue: st, Composer: c.composer(), Transport: transport, Log: log, RetryBase: c.MailRetry, Writes: writes}
-	s.accounts.Mail, s.recovery.Mail = worker, worker
+	s.accounts.Mail, s.recovery.Mail, s.staff.Mail = worker, worker, worker
 	deps := handlerDeps(c, s, mailbox, log)
 	if err := serveOIDC(c, s, &deps, log); err != nil {
 		return err

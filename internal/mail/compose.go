@@ -106,7 +106,7 @@ func (c *Composer) Compose(m outbox.Message) (*gomail.Msg, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w: %q", ErrUnknownKind, m.Kind)
 	}
-	if (m.Kind == outbox.KindRecoveryCode || m.Kind == outbox.KindEmailCode) && strings.TrimSpace(m.Code) == "" {
+	if (m.Kind == outbox.KindRecoveryCode || m.Kind == outbox.KindEmailCode || m.Kind == outbox.KindStaffSetup) && strings.TrimSpace(m.Code) == "" {
 		return nil, ErrNoCode
 	}
 	from, err := parseFrom(c.MailFrom)

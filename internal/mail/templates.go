@@ -29,7 +29,8 @@ var templateSets = func() map[outbox.Kind]templateSet {
 	text := texttemplate.Must(texttemplate.ParseFS(templateFS, "templates/layout.txt.tmpl"))
 	html := htmltemplate.Must(htmltemplate.ParseFS(templateFS, "templates/layout.html.tmpl"))
 	sets := map[outbox.Kind]templateSet{}
-	for _, k := range []outbox.Kind{outbox.KindRecoveryCode, outbox.KindAccountDisabled, outbox.KindPasswordChanged, outbox.KindTest, outbox.KindInvitation, outbox.KindEmailCode, outbox.KindEmailChanged} {
+	for _, k := range []outbox.Kind{outbox.KindRecoveryCode, outbox.KindAccountDisabled, outbox.KindPasswordChanged, outbox.KindTest, outbox.KindInvitation, outbox.KindEmailCode, outbox.KindEmailChanged,
+		outbox.KindStaffSetup, outbox.KindEmailChangedOld, outbox.KindEmailChangedNew} {
 		sets[k] = templateSet{
 			text: texttemplate.Must(texttemplate.Must(text.Clone()).ParseFS(templateFS, "templates/"+string(k)+".txt.tmpl")),
 			html: htmltemplate.Must(htmltemplate.Must(html.Clone()).ParseFS(templateFS, "templates/"+string(k)+".html.tmpl")),
@@ -68,7 +69,11 @@ type view struct {
 	ChangedAt    string // when the password was changed, date and time
 	// Link is the invitation's: the recovery's first step with the
 	// parent's address filled in (see InvitationLink).
-	Link        string
+	Link string
+	// SetupLink is a staff member's one-time set-up link (its token is
+	// the message's Code), and SetupUntil when it stops working.
+	SetupLink   string
+	SetupUntil  string
 	BaseURL     string
 	Secretariat Secretariat
 	TelURL      htmltemplate.URL
@@ -144,6 +149,10 @@ func (c *Composer) newView(lang string, m outbox.Message) *view {
 		}
 		v.ChangedAt = c.formatTime(lang, "mail.datetime", at)
 	}
+	if m.Kind == outbox.KindStaffSetup {
+		v.SetupLink = strings.TrimRight(c.BaseURL, "/") + "/secretariat/installation?t=" + url.QueryEscape(strings.TrimSpace(m.Code))
+		v.SetupUntil = c.formatTime(lang, "mail.datetime", m.ExpiresAt)
+	}
 	identifier, children := "", ""
 	if len(v.Identifiers) > 0 {
 		identifier, children = v.Identifiers[0].ID, v.Identifiers[0].Children
@@ -163,6 +172,8 @@ func (c *Composer) newView(lang string, m outbox.Message) *view {
 		"BaseURL":    v.BaseURL,
 		"Link":       v.Link,
 		"NewEmail":   oneLine(m.NewEmail),
+		"SetupLink":  v.SetupLink,
+		"SetupUntil": v.SetupUntil,
 	}
 	return v
 }

@@ -12,6 +12,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"sesame/internal/audit"
+	"sesame/internal/mail/outbox"
 )
 
 // AuditLog appends audit events to the data file. Appends go through
@@ -37,6 +38,12 @@ func (a AuditLog) Append(e audit.Event) {
 // it; the rerun writes under another sequence number in a fresh
 // transaction, the first having been rolled back.
 func appendAudit(tx *bolt.Tx, e audit.Event) error {
+	// The one door into the log: no address gets through in clear,
+	// whoever wrote the event (a command line names one, a refusal may).
+	e.Detail = audit.MaskDetail(e.Detail)
+	if strings.Contains(e.Email, "@") && !strings.Contains(e.Email, "•••") {
+		e.Email = outbox.MaskAddress(e.Email)
+	}
 	if e.Aggregated() {
 		return addAggregate(tx, e)
 	}
@@ -81,7 +88,8 @@ func addAggregate(tx *bolt.Tx, e audit.Event) error {
 }
 
 // Audit returns events since since (zero: all), for account when not
-// empty, oldest first. An hourly record counts when its last event is
+// empty — the events that name it alone or among the accounts of its
+// address (audit.Event.Names) — oldest first. An hourly record counts when its last event is
 // since or later.
 func (s *Store) Audit(since time.Time, account string) ([]audit.Event, error) {
 	var out []audit.Event
@@ -93,7 +101,7 @@ func (s *Store) Audit(since time.Time, account string) ([]audit.Event, error) {
 			if err := get2(v, &e); err != nil {
 				return err
 			}
-			if account == "" || e.Account == account {
+			if account == "" || e.Names(account) {
 				out = append(out, e)
 			}
 		}
@@ -106,7 +114,7 @@ func (s *Store) Audit(since time.Time, account string) ([]audit.Event, error) {
 			if err := get2(v, &e); err != nil {
 				return err
 			}
-			if e.Last.Before(since) || (account != "" && e.Account != account) {
+			if e.Last.Before(since) || (account != "" && !e.Names(account)) {
 				continue
 			}
 			out = append(out, e)

@@ -239,7 +239,7 @@ func (s *Store) clearRunning() error {
 // jsonBuckets hold one JSON value per key; the others are indexes
 // (empty values) or the meta bucket.
 var jsonBuckets = [][]byte{bAccounts, bSessions, bFlows, bCodes, bCodeLog, bOutbox, bAudit,
-	bActCodes, bActHistory, bActTries, bActFlows, bOIDCClients, bOIDCKeys, bOIDCSubjects, bOIDCRefresh}
+	bActCodes, bActHistory, bActTries, bActFlows, bOIDCClients, bOIDCKeys, bOIDCSubjects, bOIDCRefresh, bStaff, bStaffSessions}
 
 // ShowKey names a record in a report without giving away what its key
 // holds: account identifiers are shown (the admin lists them anyway),

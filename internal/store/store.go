@@ -35,7 +35,7 @@ var (
 	bPending    = []byte("outbox_pending")
 	bAudit      = []byte("audit")
 	bAuditAgg   = []byte("audit_hourly")
-	allBuckets  = [][]byte{bMeta, bAccounts, bByEmail, bSessions, bSessByAcct, bFlows, bCodes, bCodeLog, bOutbox, bPending, bAudit, bAuditAgg, bActCodes, bActHistory, bActTries, bActFlows, bOIDCClients, bOIDCKeys, bOIDCSubjects, bOIDCSubs, bOIDCRefresh, bOIDCRefreshBy}
+	allBuckets  = [][]byte{bMeta, bAccounts, bByEmail, bSessions, bSessByAcct, bFlows, bCodes, bCodeLog, bOutbox, bPending, bAudit, bAuditAgg, bActCodes, bActHistory, bActTries, bActFlows, bOIDCClients, bOIDCKeys, bOIDCSubjects, bOIDCSubs, bOIDCRefresh, bOIDCRefreshBy, bStaff, bStaffSessions}
 	kSchema     = []byte("schema_version")
 	kSecret     = []byte("hmac_secret")
 )
@@ -62,6 +62,8 @@ var migrations = []migration{
 	// Open creates the OpenID Connect buckets (store/oidc.go); subjects
 	// are given to accounts at their first sign-in to an application.
 	{"OpenID Connect provider", func(*bolt.Tx) error { return nil }},
+	// Open creates the two staff buckets; the office starts with none.
+	{"staff accounts", func(*bolt.Tx) error { return nil }},
 }
 
 // schemaVersion is the layout this code reads and writes.

@@ -27,7 +27,7 @@ func (s *Store) Sweep(now time.Time) (int, error) {
 	n := 0
 	var corrupt []error
 	err := s.update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bSessions, bFlows, bCodes, bActFlows, bActTries} {
+		for _, name := range [][]byte{bSessions, bFlows, bCodes, bActFlows, bActTries, bStaffSessions} {
 			b := tx.Bucket(name)
 			var index [][]byte // sessions_by_account entries of dead sessions
 			dead, bad := scan(b, name, func(k, v []byte) (bool, error) {

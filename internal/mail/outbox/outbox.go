@@ -39,6 +39,16 @@ const (
 	// address was replaced (by NewEmail, masked), and whom to contact if
 	// it was not them.
 	KindEmailChanged Kind = "email_changed"
+	// KindStaffSetup carries a school office staff member's one-time
+	// set-up link: Code holds the link's token until the message is
+	// sent or given up, like a security code.
+	KindStaffSetup Kind = "staff_setup"
+	// KindEmailChangedOld and KindEmailChangedNew tell a parent that the
+	// school office corrected their account's address: at the old
+	// address (it no longer receives the account's e-mails) and at the
+	// new one (it now does).
+	KindEmailChangedOld Kind = "email_changed_old"
+	KindEmailChangedNew Kind = "email_changed_new"
 )
 
 // Status is where a message stands in the outbox.
