@@ -3,12 +3,15 @@ package handlers
 import (
 	"bufio"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
+
+	"sesame/internal/staff"
 )
 
 // Every route answers bad input with its expected 4xx and a localized
@@ -60,13 +63,13 @@ func TestBadInputEveryRoute(t *testing.T) {
 			return r
 		}, 415, "Demande incorrecte"},
 		{"invalid utf-8", func(b *browser, route, tok string) *http.Request {
-			return form(route, "_csrf="+tok+"&email=%ff%fe&code=%ff&identifier=%ff&password=%ff&current=%ff&new=%ff&confirm=%ff")
+			return form(route, "_csrf="+tok+"&email=%ff%fe&code=%ff&identifier=%ff&password=%ff&current=%ff&new=%ff&confirm=%ff&id=%ff&t=%ff")
 		}, 400, "Demande incorrecte"},
 		{"nul byte", func(b *browser, route, tok string) *http.Request {
-			return form(route, "_csrf="+tok+"&email=a%00b&code=1%00&identifier=a%00&password=a%00&current=%00&new=%00&confirm=%00")
+			return form(route, "_csrf="+tok+"&email=a%00b&code=1%00&identifier=a%00&password=a%00&current=%00&new=%00&confirm=%00&id=%00&t=%00")
 		}, 400, "Demande incorrecte"},
 		{"duplicated fields", func(b *browser, route, tok string) *http.Request {
-			return form(route, "_csrf="+tok+"&email=a%40b.fr&email=c%40d.fr&code=1&code=2&identifier=a&identifier=b&password=x&password=y&current=a&current=b&new=a&new=b&confirm=a&confirm=b")
+			return form(route, "_csrf="+tok+"&email=a%40b.fr&email=c%40d.fr&code=1&code=2&identifier=a&identifier=b&password=x&password=y&current=a&current=b&new=a&new=b&confirm=a&confirm=b&id=a&id=b&t=a&t=b")
 		}, 400, "Demande incorrecte"},
 		{"huge cookie", func(b *browser, route, tok string) *http.Request {
 			r := form(route, "_csrf="+tok)
@@ -77,10 +80,18 @@ func TestBadInputEveryRoute(t *testing.T) {
 	// These only act on the cookies: no field to duplicate or garble.
 	readsNoField := map[string]bool{"/logout": true, "/recuperation/renvoyer": true, "/recuperation/changer": true,
 		"/recuperation/annuler": true, "/recuperation/autre": true, "/activation/annuler": true,
-		"/activation/email/renvoyer": true, "/activation/email/annuler": true}
+		"/activation/email/renvoyer": true, "/activation/email/annuler": true, "/secretariat/deconnexion": true}
+	// The desk's forms past its sign-in get a staff session, so that the
+	// bad input reaches their handler rather than the sign-in redirect.
+	staffCookies := e.deskBrowser(t, "claire@ecole.test", e.enrolStaff(t, "claire@ecole.test", staff.Admin)).cookies
+	public := map[string]bool{"/secretariat/connexion": true, "/secretariat/deconnexion": true,
+		"/secretariat/installation/mot-de-passe": true, "/secretariat/installation/totp": true}
 	for _, c := range cases {
 		for _, route := range routes {
 			b := e.browser(t)
+			if strings.HasPrefix(route, "/secretariat/") && !public[route] {
+				maps.Copy(b.cookies, staffCookies)
+			}
 			_, page := b.get("/recuperation")
 			tok := csrfRe.FindStringSubmatch(page)[1]
 			req := c.build(b, route, tok)

@@ -21,7 +21,8 @@ func FuzzForms(f *testing.F) {
 	b := e.browser(f)
 	_, page := b.get("/recuperation")
 	tok := csrfRe.FindStringSubmatch(page)[1]
-	routes := []string{"/login", "/recuperation/email", "/recuperation/code", "/recuperation/mot-de-passe", "/recuperation/regles", "/espace/mot-de-passe"}
+	routes := []string{"/login", "/recuperation/email", "/recuperation/code", "/recuperation/mot-de-passe", "/recuperation/regles", "/espace/mot-de-passe",
+		"/secretariat/connexion", "/secretariat/installation/mot-de-passe", "/secretariat/installation/totp"}
 	f.Fuzz(func(t *testing.T, body string) {
 		for _, r := range routes {
 			req := httptest.NewRequest("POST", r, strings.NewReader("_csrf="+tok+"&"+body))

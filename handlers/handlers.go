@@ -18,6 +18,7 @@ import (
 	"sesame/internal/oidc/provider"
 	"sesame/internal/ratelimit"
 	"sesame/internal/recovery"
+	"sesame/internal/staff"
 	"sesame/internal/writefail"
 	"sesame/locales"
 	"sesame/views"
@@ -45,6 +46,9 @@ type Config struct {
 	Location *time.Location
 	// ForwardAuth is --forward-auth-domains; nil: /auth/verify is off.
 	ForwardAuth *forwardauth.Config
+	// DeskNetworks are the only networks the school office's desk
+	// answers from (--desk-network); empty: everywhere.
+	DeskNetworks []*net.IPNet
 }
 
 // Deps is everything the handlers call.
@@ -78,6 +82,9 @@ type Deps struct {
 	// OIDC is the OpenID Connect provider; nil: no endpoint, and the
 	// parent's space lists no application.
 	OIDC *provider.Provider
+	// Staff is the school office's accounts; nil leaves the desk
+	// (/secretariat) out.
+	Staff *staff.Service
 }
 
 type handler struct {

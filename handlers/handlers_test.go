@@ -20,6 +20,7 @@ import (
 	"sesame/internal/password"
 	"sesame/internal/policy"
 	"sesame/internal/recovery"
+	"sesame/internal/staff"
 	"sesame/internal/store"
 	"sesame/locales"
 	"sesame/views"
@@ -28,12 +29,16 @@ import (
 var fast = &password.Params{Memory: 1024, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32}
 
 type env struct {
-	app  *fiber.App
-	acc  *account.Service
-	rec  *recovery.Service
-	act  *activation.Service
-	st   *store.Store
-	addr string // set once the app listens on TCP
+	app *fiber.App
+	acc *account.Service
+	rec *recovery.Service
+	act *activation.Service
+	st  *store.Store
+	stf *staff.Service
+	// staffNow is the staff service's clock (TOTP codes are tied to
+	// it): each desk sign-in of a test moves it a step on.
+	staffNow time.Time
+	addr     string // set once the app listens on TCP
 }
 
 func newEnv(t testing.TB, opts ...func(*Deps)) *env {
@@ -47,20 +52,23 @@ func newEnv(t testing.TB, opts ...func(*Deps)) *env {
 	rec := &recovery.Service{Store: st, Accounts: acc, Secret: st.Secret(), Config: recovery.DefaultConfig}
 	act := &activation.Service{Store: st, Accounts: acc, Secret: st.Secret(), Config: activation.DefaultConfig}
 	base, _ := url.Parse("http://parents.ecole.test")
+	e := &env{acc: acc, rec: rec, act: act, st: st, staffNow: time.Now().Truncate(30 * time.Second)}
+	e.stf = &staff.Service{Store: st, Hasher: acc.Hasher, Policy: acc.Policy, Secret: st.Secret(), Config: staff.DefaultConfig,
+		BaseURL: base.String(), Now: func() time.Time { return e.staffNow }, Audit: store.AuditLog{Store: st}}
 	d := Deps{
 		Config: Config{School: "École Jules Ferry", BaseURL: base, DefaultLang: "fr",
 			Secretariat: views.Secretariat{Phone: "01 23 45 67 89", Email: "secretariat@ecole.test", Hours: "8h-17h"}},
 		Accounts: acc, Recovery: rec, Activation: act, Locales: locales.Must(), Secret: st.Secret(),
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Staff: e.stf,
 	}
 	for _, o := range opts {
 		o(&d)
 	}
-	app := New(d)
+	e.app = New(d)
 	if _, err := acc.Add(context.Background(), account.Account{ID: "dupont.marie", LastName: "Dupont", FirstName: "Marie", Email: "m@exemple.fr"}, "Cartable-Vert-2026"); err != nil {
 		t.Fatal(err)
 	}
-	return &env{app: app, acc: acc, rec: rec, act: act, st: st}
+	return e
 }
 
 // browser keeps cookies between requests, like a parent's phone.

@@ -131,6 +131,10 @@ func New(d Deps) *fiber.App {
 		app.Get(path, h.toGetPage)
 	}
 
+	if h.Staff != nil {
+		h.deskRoutes(app)
+	}
+
 	if d.Config.Demo && d.Mailbox != nil {
 		app.Get("/dev/mailbox", h.mailboxShow)
 	}

@@ -6,6 +6,7 @@ package views
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/a-h/templ"
 )
@@ -70,6 +71,10 @@ func (p Page) LangURL(lang string) string {
 	path := p.Path
 	if path == "" {
 		path = "/"
+	}
+	if strings.Contains(path, "?") {
+		// A desk page keeps its query (a search, a set-up link).
+		return p.URL(path) + "&lang=" + lang
 	}
 	return p.URL(path) + "?lang=" + lang
 }

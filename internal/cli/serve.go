@@ -330,8 +330,9 @@ func handlerDeps(c *serveConfig, s *services, mailbox *delivery.Mailbox, log *sl
 		Config: handlers.Config{
 			School: c.Services.School, BaseURL: c.BaseURL, DefaultLang: c.Lang, Demo: c.Demo,
 			TrustedProxies: c.TrustedProxies, Secretariat: c.Secretariat, Location: c.Services.Location,
-			TrustedNetworks: c.TrustedNetworks, Legal: c.Legal,
+			TrustedNetworks: c.TrustedNetworks, Legal: c.Legal, DeskNetworks: c.DeskNetworks,
 		},
+		Staff:      s.staff,
 		Accounts:   s.accounts,
 		Recovery:   s.recovery,
 		Activation: s.activation,

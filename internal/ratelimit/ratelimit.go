@@ -55,6 +55,18 @@ func (l *Limiter) Allow(key string, now time.Time) (bool, time.Duration) {
 	return true, 0
 }
 
+// Forget drops key's bucket, so its next action starts with a full
+// burst: the school office lifting a parent's limits. A nil limiter
+// forgets nothing.
+func (l *Limiter) Forget(key string) {
+	if l == nil || key == "" {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.cache.Remove(key)
+}
+
 // Len returns how many keys are remembered.
 func (l *Limiter) Len() int { return l.cache.Len() }
 
@@ -78,6 +90,10 @@ type Limits struct {
 	// application's server asks from one); Authorize is the sign-ins
 	// applications start, per browser address.
 	Token, Authorize *Limiter
+	// DeskIP and DeskID limit the school office's desk: sign-ins and
+	// set-up steps per client address, sign-ins per staff address (the
+	// store also locks a member after a few refusals: package staff).
+	DeskIP, DeskID *Limiter
 }
 
 // DefaultLimits are generous for a parent and a family behind one school
@@ -101,5 +117,9 @@ func DefaultLimits() *Limits {
 		// 10 a second per address after 300: a school's network opening
 		// its applications at once.
 		Authorize: New(100*time.Millisecond, 300, capacity),
+		// The desk: as strict as a parent's sign-in, per address and per
+		// member.
+		DeskIP: New(6*time.Second, 30, capacity),
+		DeskID: New(30*time.Second, 10, capacity),
 	}
 }

@@ -1,0 +1,35 @@
+package handlers
+
+import (
+	"github.com/gofiber/fiber/v2"
+)
+
+// deskRoutes are the school office's desk, under /secretariat: only from
+// --desk-network, and past the sign-in only with a live staff session.
+// Every route of the desk is listed here.
+func (h *handler) deskRoutes(app *fiber.App) {
+	d := app.Group(deskRoot, h.deskNetwork)
+	d.Get("/", h.deskSignInShow)
+	d.Post("/connexion", h.deskSignIn)
+	d.Post("/deconnexion", h.deskSignOut)
+	d.Get("/installation", h.deskSetupShow)
+	d.Post("/installation/mot-de-passe", h.deskSetupPassword)
+	d.Post("/installation/totp", h.deskSetupTOTP)
+
+	d.Get("/sessions", h.deskAuth, h.deskSessions)
+	d.Post("/sessions/fin", h.deskAuth, h.deskSessionEnd)
+
+	// A GET on a form's address (Back, a reload) shows that form's page.
+	for _, p := range []string{"/connexion", "/deconnexion", "/installation/mot-de-passe", "/installation/totp", "/sessions/fin"} {
+		d.Get(p, h.deskToGet)
+	}
+}
+
+// deskToGet answers a GET on a desk form's POST address with its page.
+func (h *handler) deskToGet(c *fiber.Ctx) error {
+	u := deskGetPageOf(c.Path())
+	if l := c.Query("lang"); l == "fr" || l == "en" {
+		u += "?lang=" + l
+	}
+	return c.Redirect(h.path(u), fiber.StatusSeeOther)
+}

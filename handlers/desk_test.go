@@ -1,0 +1,285 @@
+package handlers
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pquerna/otp"
+	"github.com/pquerna/otp/hotp"
+
+	"sesame/internal/audit"
+	"sesame/internal/staff"
+)
+
+const staffPassword = "Tableau-Noir-42"
+
+var secretRe = regexp.MustCompile(`data-testid="desk-totp-secret">([A-Z2-7 ]+)<`)
+
+// totpAt is the code an authenticator shows for secret (as the set-up
+// page prints it) at time at.
+func totpAt(t testing.TB, secret string, at time.Time) string {
+	t.Helper()
+	c, err := hotp.GenerateCodeCustom(strings.ReplaceAll(secret, " ", ""), uint64(at.Unix()/30), hotp.ValidateOpts{Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// enrolStaff adds a member and sets their access up through the pages,
+// as they would from the e-mailed link; it returns the authenticator's
+// secret.
+func (e *env) enrolStaff(t testing.TB, email string, role staff.Role) string {
+	t.Helper()
+	_, link, err := e.stf.Add(context.Background(), email, "Claire Martin", role, "cli:root")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse(link)
+	path := u.Path + "?" + u.RawQuery
+	tok := u.Query().Get("t")
+	b := e.browser(t)
+	if resp, body := b.get(path); resp.StatusCode != 200 || !strings.Contains(body, "Choisir votre mot de passe") {
+		t.Fatalf("set-up page: %d", resp.StatusCode)
+	}
+	resp, body := b.post(path, "/secretariat/installation/mot-de-passe", url.Values{"t": {tok}, "new": {staffPassword}, "confirm": {staffPassword}})
+	m := secretRe.FindStringSubmatch(body)
+	if resp.StatusCode != 200 || m == nil || !strings.Contains(body, `src="data:image/png;base64,`) {
+		t.Fatalf("password step: %d\n%s", resp.StatusCode, body)
+	}
+	resp, body = b.post(path, "/secretariat/installation/totp", url.Values{"t": {tok}, "code": {totpAt(t, m[1], e.staffNow)}})
+	if resp.StatusCode != 200 || strings.Count(body, "<li>") < 10 {
+		t.Fatalf("authenticator step: %d\n%s", resp.StatusCode, body)
+	}
+	return m[1]
+}
+
+// deskBrowser is a browser signed in at the desk as email.
+func (e *env) deskBrowser(t testing.TB, email, secret string) *browser {
+	t.Helper()
+	e.staffNow = e.staffNow.Add(30 * time.Second) // a fresh code: the last one is spent
+	b := e.browser(t)
+	resp, _ := b.post("/secretariat", "/secretariat/connexion", url.Values{"email": {email}, "password": {staffPassword}, "code": {totpAt(t, secret, e.staffNow)}})
+	if resp.StatusCode != 303 || resp.Header.Get("Location") != "/secretariat/recherche" || b.cookies[deskCookie] == "" {
+		t.Fatalf("desk sign-in: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	return b
+}
+
+func TestDeskSetUpAndSignIn(t *testing.T) {
+	e := newEnv(t)
+	_, link, err := e.stf.Add(context.Background(), "claire@ecole.test", "Claire Martin", staff.Secretariat, "cli:root")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse(link)
+	path, tok := u.Path+"?"+u.RawQuery, u.Query().Get("t")
+	b := e.browser(t)
+	// The link's language switch keeps the link.
+	if _, body := b.get(path); !strings.Contains(body, `href="/secretariat/installation?t=`+url.QueryEscape(tok)+`&amp;lang=en"`) {
+		t.Errorf("set-up page's language switch loses the link:\n%s", body)
+	}
+	resp, body := b.post(path, "/secretariat/installation/mot-de-passe", url.Values{"t": {tok}, "new": {"claire123"}, "confirm": {"claire123"}})
+	if resp.StatusCode != 422 || !strings.Contains(body, "ne respecte pas toutes les règles") {
+		t.Errorf("weak password: %d", resp.StatusCode)
+	}
+	resp, body = b.post(path, "/secretariat/installation/mot-de-passe", url.Values{"t": {tok}, "new": {staffPassword}, "confirm": {staffPassword + "x"}})
+	if resp.StatusCode != 422 || !strings.Contains(body, "La confirmation ne correspond pas") {
+		t.Errorf("mismatch: %d", resp.StatusCode)
+	}
+	resp, body = b.post(path, "/secretariat/installation/mot-de-passe", url.Values{"t": {tok}, "new": {staffPassword}, "confirm": {staffPassword}})
+	m := secretRe.FindStringSubmatch(body)
+	if resp.StatusCode != 200 || m == nil {
+		t.Fatalf("password step: %d", resp.StatusCode)
+	}
+	wrong := "000000"
+	if totpAt(t, m[1], e.staffNow) == wrong {
+		wrong = "111111"
+	}
+	resp, body = b.post(path, "/secretariat/installation/totp", url.Values{"t": {tok}, "code": {wrong}})
+	if resp.StatusCode != 422 || !strings.Contains(body, "Ce code n&#39;est pas le bon") || !strings.Contains(body, m[1]) {
+		t.Errorf("wrong code: %d", resp.StatusCode)
+	}
+	resp, body = b.post(path, "/secretariat/installation/totp", url.Values{"t": {tok}, "code": {totpAt(t, m[1], e.staffNow)}})
+	if resp.StatusCode != 200 || !strings.Contains(body, "ne seront plus jamais affichés") {
+		t.Fatalf("authenticator step: %d", resp.StatusCode)
+	}
+	// The link is used up.
+	if resp, body := b.get(path); resp.StatusCode != 410 || !strings.Contains(body, "ne fonctionne plus") {
+		t.Errorf("used link: %d", resp.StatusCode)
+	}
+
+	// Sign-in: the password alone is not enough, a wrong or replayed
+	// code is refused with the one sentence.
+	for name, code := range map[string]string{"no code": "", "wrong code": wrong, "replayed enrolment code": totpAt(t, m[1], e.staffNow)} {
+		resp, body := b.post("/secretariat", "/secretariat/connexion", url.Values{"email": {"claire@ecole.test"}, "password": {staffPassword}, "code": {code}})
+		if resp.StatusCode != 401 || !strings.Contains(body, "Adresse, mot de passe ou code incorrect") || b.cookies[deskCookie] != "" {
+			t.Errorf("%s: %d", name, resp.StatusCode)
+		}
+	}
+	// (three refusals: two more would lock the member; a right code now)
+	d := e.deskBrowser(t, "claire@ecole.test", m[1])
+	resp, body = d.get("/secretariat/sessions")
+	if resp.StatusCode != 200 || strings.Count(body, `data-testid="desk-session"`) != 1 {
+		t.Errorf("sessions page: %d", resp.StatusCode)
+	}
+	// The parents' side does not know the desk's cookie, nor the desk
+	// the parents'.
+	if resp, _ := d.get("/espace"); resp.StatusCode != 303 {
+		t.Errorf("a staff session opens a parent's space: %d", resp.StatusCode)
+	}
+}
+
+func TestDeskCookieAndSignOut(t *testing.T) {
+	e := newEnv(t)
+	secret := e.enrolStaff(t, "claire@ecole.test", staff.Secretariat)
+	e.staffNow = e.staffNow.Add(30 * time.Second)
+	b := e.browser(t)
+	_, page := b.get("/secretariat")
+	form := url.Values{"email": {"claire@ecole.test"}, "password": {staffPassword}, "code": {totpAt(t, secret, e.staffNow)},
+		"_csrf": {csrfRe.FindStringSubmatch(page)[1]}}
+	req := httptest.NewRequest("POST", "/secretariat/connexion", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, _ := b.do(req)
+	ck := strings.Join(resp.Header.Values("Set-Cookie"), "\n")
+	for _, want := range []string{deskCookie + "=", "path=/secretariat", "HttpOnly", "SameSite=Strict"} {
+		if !strings.Contains(strings.ToLower(ck), strings.ToLower(want)) {
+			t.Errorf("desk cookie lacks %q: %s", want, ck)
+		}
+	}
+	if resp, _ := b.get("/secretariat/sessions"); resp.StatusCode != 200 {
+		t.Fatalf("signed in: %d", resp.StatusCode)
+	}
+	resp, _ = b.post("/secretariat/sessions", "/secretariat/deconnexion", url.Values{})
+	if resp.StatusCode != 303 || b.cookies[deskCookie] != "" {
+		t.Errorf("sign-out: %d", resp.StatusCode)
+	}
+	if resp, _ := b.get("/secretariat/sessions"); resp.StatusCode != 303 || !strings.HasPrefix(resp.Header.Get("Location"), "/secretariat") {
+		t.Errorf("after sign-out: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+}
+
+// A staff session idle for 30 minutes is over: the desk sends the
+// member back to the sign-in and says why.
+func TestDeskIdleSession(t *testing.T) {
+	e := newEnv(t)
+	secret := e.enrolStaff(t, "claire@ecole.test", staff.Secretariat)
+	b := e.deskBrowser(t, "claire@ecole.test", secret)
+	e.staffNow = e.staffNow.Add(29 * time.Minute)
+	if resp, _ := b.get("/secretariat/sessions"); resp.StatusCode != 200 {
+		t.Fatalf("after 29 minutes: %d", resp.StatusCode)
+	}
+	e.staffNow = e.staffNow.Add(30 * time.Minute)
+	resp, _ := b.get("/secretariat/sessions")
+	if resp.StatusCode != 303 || resp.Header.Get("Location") != "/secretariat?msg=idle" {
+		t.Fatalf("after 30 idle minutes: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if _, body := b.get("/secretariat?msg=idle"); !strings.Contains(body, "faute d&#39;activité") {
+		t.Error("the sign-in page does not say why")
+	}
+	// htmx is told to load the sign-in page, not to swap it in.
+	req := httptest.NewRequest("GET", "/secretariat/sessions", nil)
+	req.Header.Set("HX-Request", "true")
+	b2 := e.deskBrowser(t, "claire@ecole.test", secret)
+	e.staffNow = e.staffNow.Add(31 * time.Minute)
+	resp, _ = b2.do(req)
+	if resp.StatusCode != 401 || resp.Header.Get("HX-Redirect") != "/secretariat?msg=idle" {
+		t.Errorf("htmx after the idle timeout: %d %q", resp.StatusCode, resp.Header.Get("HX-Redirect"))
+	}
+}
+
+// --desk-network: from elsewhere every desk page is a localized refusal,
+// the sign-in included; the parents' pages are not concerned.
+func TestDeskNetwork(t *testing.T) {
+	_, proxy, _ := net.ParseCIDR("0.0.0.0/32") // app.Test's peer address
+	_, school, _ := net.ParseCIDR("10.0.0.0/8")
+	e := newEnv(t, func(d *Deps) {
+		d.Config.TrustedProxies = []*net.IPNet{proxy}
+		d.Config.DeskNetworks = []*net.IPNet{school}
+	})
+	in, out := e.browser(t), e.browser(t)
+	in.xff, out.xff = "10.1.2.3", "192.0.2.7"
+	if resp, _ := in.get("/secretariat"); resp.StatusCode != 200 {
+		t.Errorf("from the school: %d", resp.StatusCode)
+	}
+	for _, path := range []string{"/secretariat", "/secretariat/recherche", "/secretariat/installation?t=x", "/secretariat/sessions"} {
+		resp, body := out.get(path)
+		if resp.StatusCode != 403 || !strings.Contains(body, "réseau de l&#39;établissement") {
+			t.Errorf("GET %s from outside: %d", path, resp.StatusCode)
+		}
+	}
+	out.lang = "en"
+	if resp, body := out.post("/", "/secretariat/connexion", url.Values{"email": {"a@b.fr"}}); resp.StatusCode != 403 || !strings.Contains(body, "school&#39;s network") {
+		t.Errorf("POST from outside: %d", resp.StatusCode)
+	}
+	if resp, _ := out.get("/"); resp.StatusCode != 200 {
+		t.Errorf("parents' page from outside: %d", resp.StatusCode)
+	}
+}
+
+// Ending sessions: a member their own, an admin anyone's; a secretariat
+// member is refused another's, on the server, and it is recorded.
+func TestDeskSessionsRoles(t *testing.T) {
+	e := newEnv(t)
+	s1 := e.enrolStaff(t, "sec@ecole.test", staff.Secretariat)
+	s2 := e.enrolStaff(t, "adm@ecole.test", staff.Admin)
+	sec := e.deskBrowser(t, "sec@ecole.test", s1)
+	adm := e.deskBrowser(t, "adm@ecole.test", s2)
+	_, body := adm.get("/secretariat/sessions")
+	if strings.Count(body, `data-testid="desk-session"`) != 2 {
+		t.Fatalf("the admin sees %d sessions", strings.Count(body, `data-testid="desk-session"`))
+	}
+	admID := hexHash(adm.cookies[deskCookie])
+	secID := hexHash(sec.cookies[deskCookie])
+	resp, body := sec.post("/secretariat/sessions", "/secretariat/sessions/fin", url.Values{"id": {admID}})
+	if resp.StatusCode != 403 || !strings.Contains(body, "réservée aux administrateurs") {
+		t.Errorf("secretariat ends the admin's session: %d", resp.StatusCode)
+	}
+	if resp, _ := adm.get("/secretariat/sessions"); resp.StatusCode != 200 {
+		t.Errorf("the admin's session was ended: %d", resp.StatusCode)
+	}
+	resp, _ = adm.post("/secretariat/sessions", "/secretariat/sessions/fin", url.Values{"id": {secID}})
+	if resp.StatusCode != 303 {
+		t.Errorf("admin ends a session: %d", resp.StatusCode)
+	}
+	if resp, _ := sec.get("/secretariat/sessions"); resp.StatusCode != 303 || resp.Header.Get("Location") != "/secretariat?msg=ended" {
+		t.Errorf("ended session: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	evs, _ := e.st.Audit(time.Time{}, "")
+	var denied, ended bool
+	for _, ev := range evs {
+		denied = denied || (ev.Kind == audit.StaffDenied && ev.Operator == "staff:sec@ecole.test" && strings.HasPrefix(ev.Outcome, "refused"))
+		ended = ended || (ev.Kind == audit.StaffSessionEnded && ev.Operator == "staff:adm@ecole.test" && ev.Outcome == audit.OutcomeDone)
+	}
+	if !denied || !ended {
+		t.Errorf("audit: denied %v, ended %v: %+v", denied, ended, evs)
+	}
+}
+
+// Two refusals more than the lockout allows: the member is told until
+// when, and the right credentials wait too.
+func TestDeskLockout(t *testing.T) {
+	e := newEnv(t)
+	secret := e.enrolStaff(t, "claire@ecole.test", staff.Secretariat)
+	b := e.browser(t)
+	var resp *http.Response
+	var body string
+	for i := 0; i < 5; i++ {
+		resp, body = b.post("/secretariat", "/secretariat/connexion", url.Values{"email": {"claire@ecole.test"}, "password": {"Mauvais-2026"}, "code": {"123456"}})
+	}
+	if resp.StatusCode != 429 || !strings.Contains(body, "bloquée jusqu") {
+		t.Fatalf("fifth refusal: %d", resp.StatusCode)
+	}
+	e.staffNow = e.staffNow.Add(30 * time.Second)
+	resp, _ = b.post("/secretariat", "/secretariat/connexion", url.Values{"email": {"claire@ecole.test"}, "password": {staffPassword}, "code": {totpAt(t, secret, e.staffNow)}})
+	if resp.StatusCode != 429 {
+		t.Errorf("right credentials while locked: %d", resp.StatusCode)
+	}
+}
