@@ -77,14 +77,14 @@ func (h *handler) deskAuth(c *fiber.Ctx) error {
 	return c.Next()
 }
 
-func desk(c *fiber.Ctx) *deskCtx {
+func deskOf(c *fiber.Ctx) *deskCtx {
 	d, _ := c.Locals(localStaff).(*deskCtx)
 	return d
 }
 
 // deskNav is the member and section every signed-in desk page shows.
 func deskNav(c *fiber.Ctx, section string) *views.DeskNav {
-	d := desk(c)
+	d := deskOf(c)
 	if d == nil {
 		return nil
 	}
@@ -95,7 +95,7 @@ func deskNav(c *fiber.Ctx, section string) *views.DeskNav {
 // only an admin may do. The role is checked here, on the server, for
 // every such request: the page only hides the links.
 func (h *handler) needAdmin(c *fiber.Ctx, what string) error {
-	d := desk(c)
+	d := deskOf(c)
 	if d != nil && d.member.IsAdmin() {
 		return nil
 	}

@@ -16,6 +16,7 @@ func (h *handler) deskRoutes(app *fiber.App) {
 	d.Post("/installation/mot-de-passe", h.deskSetupPassword)
 	d.Post("/installation/totp", h.deskSetupTOTP)
 
+	d.Get("/recherche", h.deskAuth, h.deskSearch)
 	d.Get("/sessions", h.deskAuth, h.deskSessions)
 	d.Post("/sessions/fin", h.deskAuth, h.deskSessionEnd)
 

@@ -12,7 +12,7 @@ import (
 // deskSessions lists the member's live sessions (every member's for an
 // admin), each with the button that ends it.
 func (h *handler) deskSessions(c *fiber.Ctx) error {
-	d := desk(c)
+	d := deskOf(c)
 	list, err := h.Staff.Sessions(d.member, d.token)
 	if err != nil {
 		return err
@@ -37,7 +37,7 @@ func (h *handler) deskSessionEnd(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	d := desk(c)
+	d := deskOf(c)
 	current := id == hexHash(d.token)
 	switch err := h.Staff.EndSession(c.UserContext(), d.member, id); {
 	case errors.Is(err, staff.ErrForbidden):

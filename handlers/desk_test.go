@@ -14,6 +14,7 @@ import (
 	"github.com/pquerna/otp"
 	"github.com/pquerna/otp/hotp"
 
+	"sesame/internal/account"
 	"sesame/internal/audit"
 	"sesame/internal/staff"
 )
@@ -283,3 +284,37 @@ func TestDeskLockout(t *testing.T) {
 		t.Errorf("right credentials while locked: %d", resp.StatusCode)
 	}
 }
+
+func TestDeskSearch(t *testing.T) {
+	e := newEnv(t)
+	secret := e.enrolStaff(t, "claire@ecole.test", staff.Secretariat)
+	b := e.deskBrowser(t, "claire@ecole.test", secret)
+	if _, _, err := e.acc.Edit("dupont.marie", account.Edit{FirstName: ptrTo("Hélène")}, "test"); err != nil {
+		t.Fatal(err)
+	}
+	// Without JavaScript: the whole page, the query kept in the field
+	// and in the language switch.
+	resp, body := b.get("/secretariat/recherche?q=HELENE")
+	if resp.StatusCode != 200 || !strings.Contains(body, `data-testid="desk-hit-dupont.marie"`) || !strings.Contains(body, `value="HELENE"`) ||
+		!strings.Contains(body, "1 parent trouvé.") || !strings.Contains(body, `href="/secretariat/recherche?lang=en&amp;q=HELENE"`) && !strings.Contains(body, `href="/secretariat/recherche?q=HELENE&amp;lang=en"`) {
+		t.Errorf("search page: %d\n%s", resp.StatusCode, body)
+	}
+	// With htmx: the results alone.
+	req := httptest.NewRequest("GET", "/secretariat/recherche?q=dupont", nil)
+	req.Header.Set("HX-Request", "true")
+	resp, body = b.do(req)
+	if resp.StatusCode != 200 || strings.Contains(body, "<html") || !strings.Contains(body, `id="desk-results"`) || !strings.Contains(body, "m@exemple.fr") {
+		t.Errorf("htmx results: %d\n%s", resp.StatusCode, body)
+	}
+	for q, status := range map[string]int{"%ff": 400, strings.Repeat("a", 300): 400, "x": 200, "": 200, "%00": 400} {
+		if resp, _ := b.get("/secretariat/recherche?q=" + q); resp.StatusCode != status {
+			t.Errorf("q=%.20s: %d, want %d", q, resp.StatusCode, status)
+		}
+	}
+	// Not signed in: to the sign-in.
+	if resp, _ := e.browser(t).get("/secretariat/recherche?q=dupont"); resp.StatusCode != 303 {
+		t.Errorf("search without a session: %d", resp.StatusCode)
+	}
+}
+
+func ptrTo(s string) *string { return &s }

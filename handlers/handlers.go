@@ -13,6 +13,7 @@ import (
 
 	"sesame/internal/account"
 	"sesame/internal/activation"
+	"sesame/internal/desk"
 	"sesame/internal/forwardauth"
 	"sesame/internal/legal"
 	"sesame/internal/oidc/provider"
@@ -85,6 +86,9 @@ type Deps struct {
 	// Staff is the school office's accounts; nil leaves the desk
 	// (/secretariat) out.
 	Staff *staff.Service
+	// Desk is what the school office does for parents at the desk;
+	// needed with Staff.
+	Desk *desk.Service
 }
 
 type handler struct {

@@ -17,6 +17,7 @@ import (
 
 	"sesame/internal/account"
 	"sesame/internal/activation"
+	"sesame/internal/desk"
 	"sesame/internal/password"
 	"sesame/internal/policy"
 	"sesame/internal/recovery"
@@ -60,6 +61,7 @@ func newEnv(t testing.TB, opts ...func(*Deps)) *env {
 			Secretariat: views.Secretariat{Phone: "01 23 45 67 89", Email: "secretariat@ecole.test", Hours: "8h-17h"}},
 		Accounts: acc, Recovery: rec, Activation: act, Locales: locales.Must(), Secret: st.Secret(),
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Staff: e.stf,
+		Desk: &desk.Service{Store: st, Accounts: acc, Recovery: rec, Activation: act, Audit: store.AuditLog{Store: st}},
 	}
 	for _, o := range opts {
 		o(&d)

@@ -66,3 +66,24 @@ func Stamp(t time.Time) string {
 	}
 	return t.Format("02/01/2006 15:04")
 }
+
+// DeskHit is one parent in the search's results.
+type DeskHit struct {
+	ID, Name, Email string
+	// Children is "Lucas (6e A), Emma (CM2)".
+	Children string
+	// State is a message ID: not yet activated, active, disabled.
+	State string
+	// StateKind is the badge's look: "ok", "wait" or "ko".
+	StateKind string
+}
+
+// DeskSearchView is the search page and its results.
+type DeskSearchView struct {
+	Query string
+	// Searched is false before anything was typed.
+	Searched bool
+	TooShort bool
+	Hits     []DeskHit
+	Total    int
+}

@@ -23,6 +23,7 @@ import (
 	"sesame/internal/account"
 	"sesame/internal/activation"
 	"sesame/internal/audit"
+	"sesame/internal/desk"
 	"sesame/internal/mail/delivery"
 	"sesame/internal/oidc"
 	"sesame/internal/password"
@@ -46,8 +47,10 @@ type services struct {
 	recovery   *recovery.Service
 	activation *activation.Service
 	oidc       *oidc.Service
-	// staff is the school office's accounts for the desk.
+	// staff is the school office's accounts for the desk, desk what
+	// they do there for parents.
 	staff *staff.Service
+	desk  *desk.Service
 	// baseURL is the address parents type, for the links the admin
 	// commands print.
 	baseURL string
@@ -88,7 +91,8 @@ func newServices(st *store.Store, c serviceConfig, log *slog.Logger) *services {
 		BaseURL: c.BaseURL, Issuer: issuer, Lang: c.Lang, Audit: acc.Audit}
 	op := oidc.New(st, acc, st.Secret())
 	op.Audit, op.Log, op.Issuer = acc.Audit, log, c.BaseURL
-	return &services{store: st, accounts: acc, recovery: rec, activation: act, oidc: op, staff: stf, baseURL: c.BaseURL, log: log, loc: c.Location,
+	dk := &desk.Service{Store: st, Accounts: acc, Recovery: rec, Activation: act, Audit: acc.Audit}
+	return &services{store: st, accounts: acc, recovery: rec, activation: act, oidc: op, staff: stf, desk: dk, baseURL: c.BaseURL, log: log, loc: c.Location,
 		school: c.School, secretariat: c.Secretariat}
 }
 
@@ -201,7 +205,7 @@ func serveStore(ctx context.Context, c *serveConfig, st *store.Store, log *slog.
 	// logged at a bounded rate, and /readyz hears of it from either side.
 	writes := writefail.New(log, 0, nil)
 	worker := &delivery.Worker{Queue: st, Composer: c.composer(), Transport: transport, Log: log, RetryBase: c.MailRetry, Writes: writes}
-	s.accounts.Mail, s.recovery.Mail, s.staff.Mail = worker, worker, worker
+	s.accounts.Mail, s.recovery.Mail, s.staff.Mail, s.desk.Mail = worker, worker, worker, worker
 	deps := handlerDeps(c, s, mailbox, log)
 	if err := serveOIDC(c, s, &deps, log); err != nil {
 		return err
@@ -333,6 +337,7 @@ func handlerDeps(c *serveConfig, s *services, mailbox *delivery.Mailbox, log *sl
 			TrustedNetworks: c.TrustedNetworks, Legal: c.Legal, DeskNetworks: c.DeskNetworks,
 		},
 		Staff:      s.staff,
+		Desk:       s.desk,
 		Accounts:   s.accounts,
 		Recovery:   s.recovery,
 		Activation: s.activation,

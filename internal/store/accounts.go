@@ -134,6 +134,9 @@ func deleteAccounts(tx *bolt.Tx, ids []string) error {
 		return nil
 	}
 	accts, idx := tx.Bucket(bAccounts), tx.Bucket(bByEmail)
+	if _, err := accts.NextSequence(); err != nil {
+		return err
+	}
 	for _, id := range ids {
 		var a account.Account
 		ok, err := get(accts, []byte(id), &a)
@@ -170,6 +173,9 @@ func deleteAccounts(tx *bolt.Tx, ids []string) error {
 // so the later of the stored and the given time is kept.
 func putAccount(tx *bolt.Tx, a account.Account) error {
 	accts, idx := tx.Bucket(bAccounts), tx.Bucket(bByEmail)
+	if _, err := accts.NextSequence(); err != nil {
+		return err
+	}
 	var old account.Account
 	ok, err := get(accts, []byte(a.ID), &old)
 	if err != nil {
@@ -200,6 +206,9 @@ func (s *Store) UpdateHash(id, hash string) error {
 			return account.ErrNotFound
 		}
 		a.PasswordHash = hash
+		if _, err := tx.Bucket(bAccounts).NextSequence(); err != nil {
+			return err
+		}
 		return put(tx.Bucket(bAccounts), []byte(id), a)
 	})
 }
@@ -219,6 +228,9 @@ func (s *Store) SetPassword(id, hash string, at time.Time, notice *outbox.Messag
 			return account.ErrNotFound
 		}
 		a.PasswordHash, a.PasswordChanged, a.Updated = hash, at, at
+		if _, err := tx.Bucket(bAccounts).NextSequence(); err != nil {
+			return err
+		}
 		if err := put(tx.Bucket(bAccounts), []byte(id), a); err != nil {
 			return err
 		}
@@ -241,6 +253,19 @@ func (s *Store) SetPassword(id, hash string, at time.Time, notice *outbox.Messag
 		}
 		return nil
 	})
+}
+
+// AccountsVersion changes whenever an account is written or deleted (it
+// is the accounts bucket's sequence, moved in the same transaction as
+// the write), so an in-memory copy of the accounts — the desk's search
+// index — knows with one small read whether it is stale.
+func (s *Store) AccountsVersion() (uint64, error) {
+	var v uint64
+	err := s.view(func(tx *bolt.Tx) error {
+		v = tx.Bucket(bAccounts).Sequence()
+		return nil
+	})
+	return v, err
 }
 
 func get2(raw []byte, v any) error { return json.Unmarshal(raw, v) }
