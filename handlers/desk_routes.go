@@ -17,6 +17,7 @@ func (h *handler) deskRoutes(app *fiber.App) {
 	d.Post("/installation/totp", h.deskSetupTOTP)
 
 	d.Get("/recherche", h.deskAuth, h.deskSearch)
+	d.Get("/parent/:id", h.deskAuth, h.deskParent)
 	d.Get("/sessions", h.deskAuth, h.deskSessions)
 	d.Post("/sessions/fin", h.deskAuth, h.deskSessionEnd)
 

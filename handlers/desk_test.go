@@ -17,6 +17,7 @@ import (
 	"sesame/internal/account"
 	"sesame/internal/audit"
 	"sesame/internal/staff"
+	"sesame/internal/store"
 )
 
 const staffPassword = "Tableau-Noir-42"
@@ -318,3 +319,59 @@ func TestDeskSearch(t *testing.T) {
 }
 
 func ptrTo(s string) *string { return &s }
+
+// A parent's page shows who they are, where their codes stand, the
+// e-mails sent with the mail server's answer, and the history; it
+// writes nothing.
+func TestDeskParentPage(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	if err := e.st.ApplyImport([]account.Account{{ID: "bernard.lea", LastName: "Bernard", FirstName: "Léa", Email: "lea@famille.test",
+		State: account.Active, Children: []account.Child{{Key: "k1", FirstName: "Hugo", LastName: "Bernard", Class: "5e B"}}}}, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	e.rec.Audit = store.AuditLog{Store: e.st}
+	tok, _, err := e.rec.Start(ctx, "lea@famille.test", "fr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.rec.Verify(ctx, tok, "0000 0000"); err == nil {
+		t.Skip("the random code was 00000000")
+	}
+	due, _ := e.st.Due(time.Now().Add(time.Hour), 10)
+	if len(due) != 1 {
+		t.Fatalf("due: %+v", due)
+	}
+	m := due[0]
+	m.Status, m.LastError, m.Attempts, m.Code = "failed", "550 5.1.1 <lea@famille.test>: mailbox unavailable", 1, ""
+	if err := e.st.Save(m); err != nil {
+		t.Fatal(err)
+	}
+	secret := e.enrolStaff(t, "claire@ecole.test", staff.Secretariat)
+	b := e.deskBrowser(t, "claire@ecole.test", secret)
+	v0, _ := e.st.AccountsVersion()
+	resp, body := b.get("/secretariat/parent/bernard.lea")
+	if resp.StatusCode != 200 {
+		t.Fatalf("parent page: %d", resp.StatusCode)
+	}
+	for _, want := range []string{"Léa Bernard", "lea@famille.test", "Hugo Bernard — 5e B", "Pas encore activé", "Jamais",
+		"1 sur 5 permis", "Échec", "550 5.1.1 &lt;lea@famille.test&gt;: mailbox unavailable", "Code de sécurité erroné",
+		"Code de sécurité demandé (étape 1)", `data-testid="desk-action-code"`, `data-testid="desk-action-lettre"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("parent page lacks %q", want)
+		}
+	}
+	if v1, _ := e.st.AccountsVersion(); v1 != v0 {
+		t.Error("the parent's page wrote an account")
+	}
+	if resp, body := b.get("/secretariat/parent/personne.inconnue"); resp.StatusCode != 404 || !strings.Contains(body, "Parent introuvable") {
+		t.Errorf("unknown parent: %d", resp.StatusCode)
+	}
+	if resp, _ := b.get("/secretariat/parent/%ff%fe"); resp.StatusCode != 404 {
+		t.Errorf("garbled identifier: %d", resp.StatusCode)
+	}
+	// A result in the address bar is shown only when it is a known one.
+	if _, body := b.get("/secretariat/parent/bernard.lea?r=<script>"); strings.Contains(body, "<script>") {
+		t.Error("the result parameter is reflected")
+	}
+}

@@ -87,3 +87,102 @@ type DeskSearchView struct {
 	Hits     []DeskHit
 	Total    int
 }
+
+// DeskParentView is a parent's page at the desk.
+type DeskParentView struct {
+	ID, Name, Civility, LastName, FirstName string
+	// Email is the full address: staff see it whole.
+	Email, Phone, Lang string
+	Children           []DeskChild
+	// State is a message ID and StateKind its badge's look; Disabled
+	// says why and since when (a message ID with DisabledAt).
+	State, StateKind     string
+	Disabled, DisabledAt string
+	Activated            bool
+	PasswordChanged      string
+	Created              string
+	// LastLogin is empty when the parent never signed in.
+	LastLogin string
+	Sessions  int
+	// Family are the other accounts at the same address.
+	Family []DeskHit
+	Code   DeskCode
+	Letter DeskLetter
+	Mails  []DeskMail
+	Events []DeskEvent
+	// Notice and Error are the last action's result, with data.
+	Notice, Error string
+	NoticeData    map[string]any
+	Actions       []DeskActionLink
+}
+
+// DeskChild is one child as the parent's page lists them.
+type DeskChild struct{ Name, Class string }
+
+// Line is the child as one line: "Hugo Bernard — 5e B".
+func (c DeskChild) Line() string {
+	if c.Class == "" {
+		return c.Name
+	}
+	return c.Name + " — " + c.Class
+}
+
+// DeskCode is where the address's security code stands.
+type DeskCode struct {
+	// Has is false when no code was ever issued (or none is kept).
+	Has              bool
+	Issued, Until    string
+	Attempts, Max    int
+	Used, Live, Dead bool
+	// IssuedToday counts the codes of the last 24 hours; Next is when a
+	// new one can be had (empty: now), Limited whether by the hourly or
+	// daily limit.
+	IssuedToday int
+	Next        string
+	Limited     bool
+}
+
+// DeskLetter is where the account's activation code stands.
+type DeskLetter struct {
+	Has           bool
+	Issued, Until string
+	// Via is a message ID: letter, invitation, by hand.
+	Via  string
+	Live bool
+	// Letter and Invite are when a letter was last printed and an
+	// invitation sent; Codes how many codes were ever issued.
+	Letter, Invite string
+	Codes          int
+	// Refusals are the recent wrong tries; LockedUntil is set while they
+	// lock the identifier.
+	Refusals, MaxTries int
+	LockedUntil        string
+}
+
+// DeskMail is one e-mail in a list.
+type DeskMail struct {
+	ID, When, To string
+	// Kind and Status are message IDs; StatusKind the badge's look.
+	Kind, Status, StatusKind string
+	Attempts                 int
+	// Error is the mail server's last answer, as it gave it.
+	Error, SentAt string
+	// Retry offers « retry now »; RetryOK is false when the message
+	// cannot be sent again (its code is gone).
+	Retry bool
+}
+
+// DeskEvent is one line of an audit history.
+type DeskEvent struct {
+	When string
+	// Kind is a message ID when one exists, else the raw kind.
+	Kind, Account, Operator, Outcome, Detail, IP, Email string
+	// Refused marks an outcome that was a refusal.
+	Refused bool
+	Count   int
+	Last    string
+}
+
+// DeskActionLink is an action offered on a parent's page: its
+// confirmation page's path and label.
+type DeskActionLink struct{ Name, Label string }

@@ -13,13 +13,36 @@ import (
 	"sesame/internal/account"
 	"sesame/internal/activation"
 	"sesame/internal/audit"
+	"sesame/internal/mail/outbox"
 	"sesame/internal/recovery"
 )
 
-// Store is what the desk reads and writes beyond the other services.
+// Store is what the desk reads and writes beyond the other services;
+// *store.Store satisfies it.
 type Store interface {
 	// AccountsVersion changes whenever an account is written.
 	AccountsVersion() (uint64, error)
+	AccountsByEmail(email string) ([]account.Account, error)
+	// History is the address's pending recovery code and issue times.
+	History(email string) (recovery.History, error)
+	// ActivationState is the account's activation code, history and
+	// recent refusals.
+	ActivationState(id string) (activation.Record, activation.Tries, error)
+	// CountSessions counts the account's live sessions.
+	CountSessions(id string, now time.Time) (int, error)
+	// OutboxFor is the messages since since to email or naming id,
+	// newest first.
+	OutboxFor(id, email string, since time.Time) ([]outbox.Message, error)
+	// Audit is the events since since naming account, oldest first.
+	Audit(since time.Time, account string) ([]audit.Event, error)
+	// ChangeEmail stores a, queues msgs and records ev in one
+	// transaction.
+	ChangeEmail(a account.Account, msgs []outbox.Message, ev audit.Event) error
+	// LiftLimits forgets the identifier's activation refusals and the
+	// address's code issue times, and records ev.
+	LiftLimits(id, email string, ev audit.Event) error
+	// EndSessions ends every session of the account and records ev.
+	EndSessions(id string, ev audit.Event) error
 }
 
 // Notifier wakes the mail worker once a message is queued.

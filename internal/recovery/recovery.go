@@ -139,11 +139,7 @@ func (s *Service) Start(ctx context.Context, email, lang string) (string, Flow, 
 	}
 	now := s.now()
 	f := Flow{State: CodeSent, Email: email, Lang: lang, Created: now, Expires: now.Add(s.Config.FlowTTL)}
-	ids := make([]string, len(accts))
-	for i, a := range accts {
-		ids[i] = a.ID
-	}
-	e := audit.Event{Kind: audit.RecoveryStarted, Email: email, Account: strings.Join(ids, ","), Detail: fmt.Sprintf("%d account(s)", len(accts))}
+	e := audit.Event{Kind: audit.RecoveryStarted, Email: email, Account: joinIDs(accts), Detail: fmt.Sprintf("%d account(s)", len(accts))}
 	if len(accts) == 0 {
 		// Counted per client and hour, not kept one by one: a flood of
 		// made-up addresses must not fill the disk. The same Issue call
@@ -187,7 +183,7 @@ func (s *Service) Resend(ctx context.Context, token string) (Flow, error) {
 	if err != nil {
 		return f, err
 	}
-	ev := s.event(ctx, audit.Event{Kind: audit.RecoveryResent, Email: f.Email})
+	ev := s.event(ctx, audit.Event{Kind: audit.RecoveryResent, Email: f.Email, Account: joinIDs(accts)})
 	if err := s.Store.Issue(f.Email, nil, nil, s.decide(f.Email, f.Lang, accts, now, ev), ev); err != nil {
 		return f, err
 	}
@@ -327,6 +323,16 @@ func (s *Service) decide(email, lang string, accts []account.Account, now time.T
 	}
 }
 
+// joinIDs lists the accounts' identifiers as an audit event names them
+// ("dupont.marie,dupont.paul"; audit.Event.Names reads it).
+func joinIDs(accts []account.Account) string {
+	ids := make([]string, len(accts))
+	for i, a := range accts {
+		ids[i] = a.ID
+	}
+	return strings.Join(ids, ",")
+}
+
 // children says, for each identifier of ids whose holder has children,
 // which ones ("Lucas (6e A), Emma (CM2)"): the code e-mail lists them
 // beside the identifiers so a family tells them apart. Nil when none has.
@@ -436,7 +442,11 @@ func (s *Service) Verify(ctx context.Context, token, input string) (Flow, error)
 		return ErrCodeLocked
 	})
 	if err != nil {
-		s.audit(ctx, audit.Event{Kind: audit.CodeFailed, Email: f.Email, Detail: err.Error()})
+		// Named with the address's accounts, so that the school finds the
+		// refusal on each parent's page (audit --account). Read for known
+		// and unknown addresses alike.
+		accts, _ := s.Store.AccountsByEmail(f.Email)
+		s.audit(ctx, audit.Event{Kind: audit.CodeFailed, Email: f.Email, Account: joinIDs(accts), Detail: err.Error()})
 		return f, err
 	}
 	accts, err := s.Store.AccountsByEmail(f.Email)

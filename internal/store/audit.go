@@ -97,6 +97,9 @@ func (s *Store) Audit(since time.Time, account string) ([]audit.Event, error) {
 		start := binary.BigEndian.AppendUint64(nil, uint64(max(since.UnixNano(), 0)))
 		c := tx.Bucket(bAudit).Cursor()
 		for k, v := c.Seek(start); k != nil; k, v = c.Next() {
+			if account != "" && !bytes.Contains(v, []byte(account)) {
+				continue // cannot name it: not decoded
+			}
 			var e audit.Event
 			if err := get2(v, &e); err != nil {
 				return err
