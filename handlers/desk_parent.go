@@ -159,4 +159,3 @@ func (h *handler) deskEvents(c *fiber.Ctx, evs []audit.Event) []views.DeskEvent 
 	}
 	return out
 }
-
