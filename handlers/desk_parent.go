@@ -30,7 +30,7 @@ func (h *handler) deskParent(c *fiber.Ctx) error {
 		id := "desk.result." + r
 		if h.Locales.Has(langOf(c), id) {
 			v.NoticeData = map[string]any{"At": v.Code.Next}
-			if strings.HasSuffix(r, ".done") {
+			if strings.HasSuffix(r, "_done") {
 				v.Notice = id
 			} else {
 				v.Error = id

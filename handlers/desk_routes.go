@@ -18,6 +18,8 @@ func (h *handler) deskRoutes(app *fiber.App) {
 
 	d.Get("/recherche", h.deskAuth, h.deskSearch)
 	d.Get("/parent/:id", h.deskAuth, h.deskParent)
+	d.Get("/parent/:id/:action", h.deskAuth, h.deskConfirm)
+	d.Post("/parent/:id/:action", h.deskAuth, h.deskDo)
 	d.Get("/sessions", h.deskAuth, h.deskSessions)
 	d.Post("/sessions/fin", h.deskAuth, h.deskSessionEnd)
 

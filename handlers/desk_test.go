@@ -375,3 +375,110 @@ func TestDeskParentPage(t *testing.T) {
 		t.Error("the result parameter is reflected")
 	}
 }
+
+// Every action on a parent: confirmed first (a GET that changes
+// nothing), then done or refused, recorded with the staff member and
+// the outcome, and said on the parent's page.
+func TestDeskActions(t *testing.T) {
+	e := newEnv(t)
+	e.rec.Audit = store.AuditLog{Store: e.st}
+	kids := []account.Child{{Key: "k1", FirstName: "Hugo", LastName: "Bernard", Class: "5e B"}}
+	if err := e.st.ApplyImport([]account.Account{
+		{ID: "bernard.lea", LastName: "Bernard", FirstName: "Léa", Email: "lea@famille.test", State: account.Active, Children: kids},
+		{ID: "bernard.marc", LastName: "Bernard", FirstName: "Marc", Email: "lea@famille.test", State: account.Active, Children: kids},
+	}, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	secret := e.enrolStaff(t, "claire@ecole.test", staff.Secretariat)
+	b := e.deskBrowser(t, "claire@ecole.test", secret)
+	const page = "/secretariat/parent/bernard.lea"
+	for act := range deskActions {
+		if resp, body := b.get(page + "/" + act); resp.StatusCode != 200 || !strings.Contains(body, `data-testid="desk-confirm-submit"`) {
+			t.Errorf("confirmation of %s: %d", act, resp.StatusCode)
+		}
+	}
+	if resp, _ := b.get(page + "/motdepasse"); resp.StatusCode != 404 {
+		t.Errorf("unknown action: %d", resp.StatusCode)
+	}
+	do := func(act string, form url.Values, want string) string {
+		t.Helper()
+		resp, body := b.post(page+"/"+act, page+"/"+act, form)
+		if resp.StatusCode != 303 || resp.Header.Get("Location") != page+"?r="+want {
+			t.Fatalf("%s: %d %s, want ?r=%s\n%s", act, resp.StatusCode, resp.Header.Get("Location"), want, body)
+		}
+		_, body = b.get(resp.Header.Get("Location"))
+		return body
+	}
+	if body := do("code", url.Values{}, "code_done"); !strings.Contains(body, "Un nouveau code de sécurité est parti") {
+		t.Error("the page does not say the code left")
+	}
+	if body := do("code", url.Values{}, "code_cooldown"); !strings.Contains(body, "Un code vient déjà de partir") {
+		t.Error("the page does not say why no code left")
+	}
+	for value, msg := range map[string]string{"pas-une-adresse": "n&#39;est pas valide", "LEA@famille.test": "déjà cette adresse"} {
+		resp, body := b.post(page+"/email", page+"/email", url.Values{"email": {value}})
+		if resp.StatusCode != 422 || !strings.Contains(body, msg) {
+			t.Errorf("e-mail %q: %d", value, resp.StatusCode)
+		}
+	}
+	do("email", url.Values{"email": {"Lea.Bernard@Famille.test"}}, "email_done")
+	if a, _ := e.acc.Get("bernard.lea"); a.Email != "lea.bernard@famille.test" {
+		t.Errorf("address now %q", a.Email)
+	}
+	do("limites", url.Values{}, "limits_done")
+	do("code", url.Values{}, "code_done") // the new address has its own limits
+	do("sessions", url.Values{}, "sessions_done")
+	do("desactiver", url.Values{}, "disable_done")
+	do("desactiver", url.Values{}, "disable_same")
+	do("activer", url.Values{}, "enable_done")
+	resp, body := b.post(page+"/lettre", page+"/lettre", url.Values{})
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/pdf" || !strings.HasPrefix(body, "%PDF") ||
+		!strings.Contains(resp.Header.Get("Content-Disposition"), "lettre-activation-bernard.lea.pdf") {
+		t.Errorf("letter: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	if r, _, _ := e.st.ActivationState("bernard.lea"); r.Code == nil || r.History.Letter.IsZero() {
+		t.Errorf("no letter code issued: %+v", r)
+	}
+
+	// The mails: the code, the parent told at both addresses, a code to
+	// the new one.
+	msgs, _ := e.st.Outbox()
+	var kinds []string
+	for _, m := range msgs {
+		if m.Kind != "staff_setup" {
+			kinds = append(kinds, string(m.Kind)+">"+m.To)
+		}
+	}
+	want := []string{"recovery_code>lea@famille.test", "email_changed_old>lea@famille.test", "email_changed_new>lea.bernard@famille.test",
+		"recovery_code>lea.bernard@famille.test"}
+	if strings.Join(kinds, " ") != strings.Join(want, " ") {
+		t.Errorf("outbox: %v\nwant %v", kinds, want)
+	}
+	// The audit: each action with the operator and its outcome, found by
+	// the account (as `audit --account` does), addresses masked.
+	evs, _ := e.st.Audit(time.Time{}, "bernard.lea")
+	got := map[string]string{}
+	for _, ev := range evs {
+		if ev.Operator == "staff:claire@ecole.test" {
+			got[string(ev.Kind)+" "+ev.Outcome] = ev.Detail
+		}
+		if strings.Contains(ev.Detail, "lea.bernard@famille.test") || strings.Contains(ev.Detail, "lea@famille.test") {
+			t.Errorf("an address in clear in the log: %+v", ev)
+		}
+	}
+	for _, k := range []string{"desk.code_sent done", "desk.code_sent refused: recovery: wait before", "desk.email_changed done",
+		"desk.limits_lifted done", "desk.sessions_ended done", "desk.disabled done", "desk.disabled refused: already disabled",
+		"desk.enabled done", "desk.letter done"} {
+		found := false
+		for g := range got {
+			found = found || strings.HasPrefix(g, k)
+		}
+		if !found {
+			t.Errorf("no %q in the audit: %v", k, got)
+		}
+	}
+	_, body = b.get(page)
+	if !strings.Contains(body, "staff:claire@ecole.test") || !strings.Contains(body, "Adresse e-mail corrigée par le secrétariat") {
+		t.Error("the parent's page does not show the actions with the operator")
+	}
+}

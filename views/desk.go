@@ -186,3 +186,19 @@ type DeskEvent struct {
 // DeskActionLink is an action offered on a parent's page: its
 // confirmation page's path and label.
 type DeskActionLink struct{ Name, Label string }
+
+// DeskConfirmView is the confirmation an action asks for, without
+// JavaScript like with it.
+type DeskConfirmView struct {
+	ID, Name, Email string
+	// Action is the action's path segment; Title, Body and Submit its
+	// message IDs, Body with BodyData.
+	Action, Title, Body, Submit string
+	BodyData                    map[string]any
+	// AskEmail shows the new address field, with Value and its error.
+	AskEmail   bool
+	Value      string
+	FieldError string
+	// Download says the answer is a file to print (the letter).
+	Download bool
+}

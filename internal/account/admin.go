@@ -81,6 +81,30 @@ func (s *Service) SetState(id string, st State) (Account, error) {
 	return a, s.Store.UpdateAccount(a)
 }
 
+// ErrSameState is SetStateAs on an account already in that state.
+var ErrSameState = errors.New("account: already in this state")
+
+// SetStateAs enables or disables an account for the school and records
+// ev (its Kind, Operator and Detail; the time, account and outcome are
+// filled in) in the same transaction, so the change never happens
+// unrecorded. An account already in st is ErrSameState, unchanged.
+func (s *Service) SetStateAs(id string, st State, ev audit.Event) (Account, error) {
+	a, err := s.Get(id)
+	if err != nil {
+		return a, err
+	}
+	if a.State == st {
+		return a, ErrSameState
+	}
+	a.State, a.Updated = st, s.now()
+	a.DisabledAt, a.DisabledBy = time.Time{}, ""
+	if st == Disabled {
+		a.DisabledAt, a.DisabledBy = a.Updated, DisabledByAdmin
+	}
+	ev.Time, ev.Account, ev.Outcome = a.Updated, a.ID, audit.OutcomeDone
+	return a, s.Store.ApplyImport([]Account{a}, nil, []audit.Event{ev})
+}
+
 // Find returns the accounts someone typing q may mean: the account with
 // that identifier; else every account at that e-mail address; else every
 // account whose name, first name first or last name first, folds to the
