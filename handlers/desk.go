@@ -92,12 +92,13 @@ func deskNav(c *fiber.Ctx, section string) *views.DeskNav {
 }
 
 // needAdmin refuses, with a localized page and an audit record, what
-// only an admin may do. The role is checked here, on the server, for
+// only an admin may do: false when refused (the page is then written,
+// or err says why not). The role is checked here, on the server, for
 // every such request: the page only hides the links.
-func (h *handler) needAdmin(c *fiber.Ctx, what string) error {
+func (h *handler) needAdmin(c *fiber.Ctx, what string) (bool, error) {
 	d := deskOf(c)
 	if d != nil && d.member.IsAdmin() {
-		return nil
+		return true, nil
 	}
 	op := ""
 	if d != nil {
@@ -105,7 +106,7 @@ func (h *handler) needAdmin(c *fiber.Ctx, what string) error {
 	}
 	h.auditDesk(audit.Event{Kind: audit.StaffDenied, IP: h.clientIP(c), Operator: op, Detail: what,
 		Outcome: audit.Refused("needs the admin role")})
-	return h.deskError(c, deskNav(c, ""), fiber.StatusForbidden, "desk.refused.role.title", "desk.refused.role", nil)
+	return false, h.deskError(c, deskNav(c, ""), fiber.StatusForbidden, "desk.refused.role.title", "desk.refused.role", nil)
 }
 
 func (h *handler) auditDesk(e audit.Event) {

@@ -1,12 +1,15 @@
 package handlers
 
 import (
+	"bytes"
 	"context"
+	"mime/multipart"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +19,7 @@ import (
 
 	"sesame/internal/account"
 	"sesame/internal/audit"
+	"sesame/internal/mail/outbox"
 	"sesame/internal/staff"
 	"sesame/internal/store"
 )
@@ -480,5 +484,149 @@ func TestDeskActions(t *testing.T) {
 	_, body = b.get(page)
 	if !strings.Contains(body, "staff:claire@ecole.test") || !strings.Contains(body, "Adresse e-mail corrigée par le secrétariat") {
 		t.Error("the parent's page does not show the actions with the operator")
+	}
+}
+
+// multipartCSV is the import form as a browser posts it.
+func multipartCSV(t testing.TB, tok string, csv []byte, fields map[string]string) *http.Request {
+	t.Helper()
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	w.WriteField("_csrf", tok)
+	for k, v := range fields {
+		w.WriteField(k, v)
+	}
+	if csv != nil {
+		fw, _ := w.CreateFormFile("file", "export.csv")
+		fw.Write(csv)
+	}
+	w.Close()
+	req := httptest.NewRequest("POST", "/secretariat/import", &buf)
+	req.Header.Set("Content-Type", w.FormDataContentType())
+	return req
+}
+
+// The school's view: counts by class, the e-mails not delivered with
+// « retry now », the log with its filters, and the import — for an
+// admin only, refused to the secretariat on the server.
+func TestDeskSchoolView(t *testing.T) {
+	e := newEnv(t)
+	kid := func(first, class string) []account.Child {
+		return []account.Child{{Key: first, FirstName: first, LastName: "X", Class: class}}
+	}
+	if err := e.st.ApplyImport([]account.Account{
+		{ID: "a.one", LastName: "One", FirstName: "A", Email: "a@f.test", State: account.Active, Children: kid("Lou", "6e A")},
+		{ID: "b.two", LastName: "Two", FirstName: "B", Email: "b@f.test", State: account.Active, Children: kid("Tom", "6e A"), PasswordHash: "x"},
+		{ID: "c.three", LastName: "Three", FirstName: "C", Email: "c@f.test", State: account.Active, Children: kid("Zoé", "5e B")},
+	}, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	sec := e.deskBrowser(t, "sec@ecole.test", e.enrolStaff(t, "sec@ecole.test", staff.Secretariat))
+	adm := e.deskBrowser(t, "adm@ecole.test", e.enrolStaff(t, "adm@ecole.test", staff.Admin))
+
+	_, body := sec.get("/secretariat/etablissement")
+	for _, want := range []string{"6e A", "5e B", `<td class="num">2</td><td class="num">1 (50 %)</td><td class="num">2</td>`,
+		`<th scope="row">Tout l&#39;établissement</th><td class="num">4</td>`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("counts lack %q\n%s", want, body)
+		}
+	}
+
+	// An e-mail the server refused for good, and one still waiting.
+	for _, m := range []outbox.Message{
+		{Kind: outbox.KindPasswordChanged, To: "a@f.test", Identifiers: []string{"a.one"}, Status: outbox.StatusFailed, LastError: "550 5.1.1 no such user", Created: time.Now()},
+		{Kind: outbox.KindRecoveryCode, To: "c@f.test", Identifiers: []string{"c.three"}, Status: outbox.StatusFailed, LastError: "550 5.1.1 no such user", Created: time.Now()},
+	} {
+		m := m
+		if err := e.st.Enqueue(&m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, body = sec.get("/secretariat/envois")
+	// Retry for the failed notice and the two set-up links waiting (no
+	// SMTP server here); none for the failed code, whose code is gone.
+	if !strings.Contains(body, "550 5.1.1 no such user") || strings.Count(body, `data-testid="desk-mail-retry"`) != 3 {
+		t.Errorf("outbox page: %d retry buttons\n%s", strings.Count(body, `data-testid="desk-mail-retry"`), body)
+	}
+	msgs, _ := e.st.Outbox()
+	var failedPW, failedCode string
+	for _, m := range msgs {
+		switch m.Kind {
+		case outbox.KindPasswordChanged:
+			failedPW = m.ID
+		case outbox.KindRecoveryCode:
+			failedCode = m.ID
+		}
+	}
+	if resp, _ := sec.post("/secretariat/envois", "/secretariat/envois/relancer", url.Values{"id": {failedPW}}); resp.Header.Get("Location") != "/secretariat/envois?r=retried" {
+		t.Errorf("retry: %s", resp.Header.Get("Location"))
+	}
+	due, _ := e.st.Due(time.Now().Add(time.Second), 10)
+	if !slices.ContainsFunc(due, func(m outbox.Message) bool { return m.ID == failedPW }) {
+		t.Errorf("due after retry: %+v", due)
+	}
+	if resp, _ := sec.post("/secretariat/envois", "/secretariat/envois/relancer", url.Values{"id": {failedCode}}); resp.Header.Get("Location") != "/secretariat/envois?r=gone" {
+		t.Errorf("retry of a code e-mail: %s", resp.Header.Get("Location"))
+	}
+	if resp, _ := sec.post("/secretariat/envois", "/secretariat/envois/relancer", url.Values{"id": {"zz"}}); resp.StatusCode != 303 {
+		t.Errorf("retry of nothing: %d", resp.StatusCode)
+	}
+
+	// The import: refused to the secretariat, page and upload alike.
+	if resp, body := sec.get("/secretariat/import"); resp.StatusCode != 403 || !strings.Contains(body, "réservée aux administrateurs") {
+		t.Errorf("import page for the secretariat: %d", resp.StatusCode)
+	}
+	csv := []byte("Nom;Prénom;Courriel;Nom élève;Prénom élève;Classe\r\nQuatre;Dora;d@f.test;Quatre;Ève;4e C\r\n")
+	_, page := sec.get("/secretariat/recherche")
+	resp, _ := sec.do(multipartCSV(t, csrfRe.FindStringSubmatch(page)[1], csv, nil))
+	if resp.StatusCode != 403 {
+		t.Errorf("import upload by the secretariat: %d", resp.StatusCode)
+	}
+	_, page = adm.get("/secretariat/import")
+	resp, body = adm.do(multipartCSV(t, csrfRe.FindStringSubmatch(page)[1], csv, nil))
+	m := regexp.MustCompile(`name="t" value="([^"]+)"`).FindStringSubmatch(body)
+	if resp.StatusCode != 200 || m == nil || !strings.Contains(body, "Rien n&#39;est encore modifié") {
+		t.Fatalf("dry run: %d\n%s", resp.StatusCode, body)
+	}
+	if _, err := e.acc.Get("quatre.dora"); err == nil {
+		t.Error("the dry run wrote")
+	}
+	if resp, _ := sec.post("/secretariat/recherche", "/secretariat/import/confirmer", url.Values{"t": {m[1]}}); resp.StatusCode != 403 {
+		t.Errorf("confirmation by the secretariat: %d", resp.StatusCode)
+	}
+	resp, body = adm.post("/secretariat/import", "/secretariat/import/confirmer", url.Values{"t": {m[1]}})
+	if resp.StatusCode != 200 || !strings.Contains(body, "L&#39;import est fait") {
+		t.Errorf("confirm: %d\n%s", resp.StatusCode, body)
+	}
+	if resp, _ := adm.post("/secretariat/import", "/secretariat/import/confirmer", url.Values{"t": {m[1]}}); resp.StatusCode != 409 {
+		t.Errorf("confirmed twice: %d", resp.StatusCode)
+	}
+	if r, _ := e.dsk.Search("eve quatre", 5); r.Total != 1 {
+		t.Errorf("the imported parent is not found: %+v", r)
+	}
+	// An export too large for the desk.
+	_, page = adm.get("/secretariat/import")
+	resp, _ = adm.doReal(multipartCSV(t, csrfRe.FindStringSubmatch(page)[1], bytes.Repeat([]byte("x;"), 5<<20), nil))
+	if resp.StatusCode != 413 {
+		t.Errorf("10 MB export: %d", resp.StatusCode)
+	}
+
+	// The log, filtered: by operator and kind, by account, by dates.
+	for q, want := range map[string]string{
+		"?par=staff:sec&type=staff.denied": "3 événements.",
+		"?compte=a.one&type=desk.":         "1 événement.",
+		"?du=2000-01-01&au=2000-01-02":     "0 événement.",
+	} {
+		_, body := adm.get("/secretariat/journal" + q)
+		if !strings.Contains(body, want) {
+			i := strings.Index(body, "desk-log-count")
+			t.Errorf("log %s: want %q, got %.80s", q, want, body[i:])
+		}
+	}
+	if resp, body := adm.get("/secretariat/journal?du=demain"); resp.StatusCode != 200 || !strings.Contains(body, "date n&#39;est pas lisible") {
+		t.Errorf("bad date: %d", resp.StatusCode)
+	}
+	if resp, _ := adm.get("/secretariat/journal?par=%ff"); resp.StatusCode != 400 {
+		t.Errorf("garbled filter: %d", resp.StatusCode)
 	}
 }

@@ -1,7 +1,9 @@
 package handlers
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -18,6 +20,7 @@ import (
 	"sesame/internal/account"
 	"sesame/internal/activation"
 	"sesame/internal/desk"
+	"sesame/internal/importcsv"
 	"sesame/internal/password"
 	"sesame/internal/policy"
 	"sesame/internal/recovery"
@@ -36,6 +39,7 @@ type env struct {
 	act *activation.Service
 	st  *store.Store
 	stf *staff.Service
+	dsk *desk.Service
 	// staffNow is the staff service's clock (TOTP codes are tied to
 	// it): each desk sign-in of a test moves it a step on.
 	staffNow time.Time
@@ -56,12 +60,21 @@ func newEnv(t testing.TB, opts ...func(*Deps)) *env {
 	e := &env{acc: acc, rec: rec, act: act, st: st, staffNow: time.Now().Truncate(30 * time.Second)}
 	e.stf = &staff.Service{Store: st, Hasher: acc.Hasher, Policy: acc.Policy, Secret: st.Secret(), Config: staff.DefaultConfig,
 		BaseURL: base.String(), Now: func() time.Time { return e.staffNow }, Audit: store.AuditLog{Store: st}}
+	e.dsk = &desk.Service{Store: st, School: st, Accounts: acc, Recovery: rec, Activation: act, Audit: store.AuditLog{Store: st},
+		Import: func(csv []byte, o account.ImportOptions) (string, bool, error) {
+			res, err := importcsv.Parse(bytes.NewReader(csv))
+			if err != nil {
+				return "", false, err
+			}
+			rep, err := acc.Import(res, o)
+			return fmt.Sprintf("%d created, %d updated, %d rejected", len(rep.Created), len(rep.Updated), len(rep.Rejected)), rep.Written, err
+		}}
 	d := Deps{
 		Config: Config{School: "École Jules Ferry", BaseURL: base, DefaultLang: "fr",
 			Secretariat: views.Secretariat{Phone: "01 23 45 67 89", Email: "secretariat@ecole.test", Hours: "8h-17h"}},
 		Accounts: acc, Recovery: rec, Activation: act, Locales: locales.Must(), Secret: st.Secret(),
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Staff: e.stf,
-		Desk: &desk.Service{Store: st, Accounts: acc, Recovery: rec, Activation: act, Audit: store.AuditLog{Store: st}},
+		Desk: e.dsk,
 	}
 	for _, o := range opts {
 		o(&d)

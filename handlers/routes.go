@@ -133,6 +133,7 @@ func New(d Deps) *fiber.App {
 
 	if h.Staff != nil {
 		h.deskRoutes(app)
+		app.Server().HeaderReceived = h.largeBodies
 	}
 
 	if d.Config.Demo && d.Mailbox != nil {

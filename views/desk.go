@@ -202,3 +202,49 @@ type DeskConfirmView struct {
 	// Download says the answer is a file to print (the letter).
 	Download bool
 }
+
+// DeskClass is one line of the counts by class.
+type DeskClass struct {
+	// Class is empty for children without a class.
+	Class                        string
+	Accounts, Activated, NoLogin int
+	// Percent is the share of activated accounts, rounded.
+	Percent int
+}
+
+// DeskSchoolView is the school's view: the counts by class and for the
+// whole school.
+type DeskSchoolView struct {
+	Classes []DeskClass
+	Total   DeskClass
+}
+
+// DeskOutboxView is the list of e-mails not delivered.
+type DeskOutboxView struct {
+	Mails           []DeskMail
+	Pending, Failed int
+	Notice, Error   string
+}
+
+// DeskLogView is the school's audit log with its filters.
+type DeskLogView struct {
+	Account, Operator, Kind, From, To string
+	// Kinds are the kinds the filter offers: value and label.
+	Kinds  [][2]string
+	Events []DeskEvent
+	Total  int
+	Error  string
+}
+
+// DeskImportView is the import page: the form, then the dry run's report
+// and its confirmation, then the import's report.
+type DeskImportView struct {
+	Sync, SkipInvalid bool
+	// Report is the import's report, as the command line prints it.
+	Report string
+	// Token confirms the dry run just shown; empty when there is none.
+	Token string
+	// Done is true once the import was applied; Refused when it was not.
+	Done, Refused bool
+	Error         string
+}

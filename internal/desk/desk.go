@@ -51,15 +51,22 @@ type Notifier interface{ Notify() }
 // Service is the desk's domain logic, over the accounts', recovery's and
 // activation's services.
 type Service struct {
-	Store      Store
+	Store Store
+	// School is what the school's view needs of the store (usually the
+	// same store).
+	School     SchoolStore
 	Accounts   *account.Service
 	Recovery   *recovery.Service
 	Activation *activation.Service
 	Audit      audit.Log
 	Mail       Notifier
 	Now        func() time.Time
+	// Import runs the school's import (the command line's, with its
+	// report); nil leaves the desk's import out.
+	Import Importer
 
-	idx index
+	idx   index
+	stage stage
 }
 
 func (s *Service) now() time.Time {

@@ -3,7 +3,7 @@ package store
 import (
 	"bytes"
 	"encoding/hex"
-	"fmt"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -151,15 +151,15 @@ func (s *Store) RetryMessage(id string, now time.Time, ev audit.Event) (outbox.M
 	var m outbox.Message
 	k, err := hex.DecodeString(id)
 	if err != nil || len(k) != 8 {
-		return m, ErrNoMessage
+		return m, outbox.ErrNoMessage
 	}
 	err = s.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bOutbox)
 		ok, err := get(b, k, &m)
 		if err != nil || !ok {
-			return ErrNoMessage
+			return outbox.ErrNoMessage
 		}
-		if err := retryable(m, now); err != nil {
+		if err := outbox.Retryable(m, now); err != nil {
 			return err
 		}
 		r := outbox.NewPending(m, now)
@@ -174,29 +174,12 @@ func (s *Store) RetryMessage(id string, now time.Time, ev audit.Event) (outbox.M
 		if err := put(b, k, r); err != nil {
 			return err
 		}
+		if ev.Account == "" {
+			ev.Account = strings.Join(m.Identifiers, ",")
+		}
 		return appendAudit(tx, ev)
 	})
 	return m, err
-}
-
-// ErrNoMessage means no message has that id.
-var ErrNoMessage = fmt.Errorf("store: no such message")
-
-// ErrNotRetryable says why a message cannot be sent again.
-type ErrNotRetryable struct{ Why string }
-
-func (e *ErrNotRetryable) Error() string { return "store: message cannot be sent again: " + e.Why }
-
-func retryable(m outbox.Message, now time.Time) error {
-	switch {
-	case m.Status == outbox.StatusSent:
-		return &ErrNotRetryable{"already sent"}
-	case m.Status == outbox.StatusFailed && (m.Kind == outbox.KindRecoveryCode || m.Kind == outbox.KindStaffSetup):
-		return &ErrNotRetryable{"its code is gone"}
-	case m.Status == outbox.StatusPending && m.Kind == outbox.KindRecoveryCode && !m.ExpiresAt.IsZero() && now.After(m.ExpiresAt):
-		return &ErrNotRetryable{"its code has expired"}
-	}
-	return nil
 }
 
 // LastLogins returns when each account last signed in, from the audit

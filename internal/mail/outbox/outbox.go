@@ -6,6 +6,7 @@
 package outbox
 
 import (
+	"errors"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -145,4 +146,29 @@ func MaskAddress(addr string) string {
 		return "•••@" + domain
 	}
 	return string(r) + "•••@" + domain
+}
+
+// ErrNoMessage means no message of the outbox has that id.
+var ErrNoMessage = errors.New("outbox: no such message")
+
+// NotRetryable says why a message cannot be sent again.
+type NotRetryable struct{ Why string }
+
+func (e *NotRetryable) Error() string { return "outbox: the message cannot be sent again: " + e.Why }
+
+// Retryable reports whether m may be made due again at now (the school
+// office's « retry now »): a pending message may; a failed one only if
+// it still holds all it says — not a security code or a set-up link,
+// scrubbed once given up — and a pending code whose code has expired
+// would be of no use. The error is a *NotRetryable.
+func Retryable(m Message, now time.Time) error {
+	switch {
+	case m.Status == StatusSent:
+		return &NotRetryable{"already sent"}
+	case m.Status == StatusFailed && (m.Kind == KindRecoveryCode || m.Kind == KindStaffSetup):
+		return &NotRetryable{"its code is gone"}
+	case m.Status == StatusPending && m.Kind == KindRecoveryCode && !m.ExpiresAt.IsZero() && now.After(m.ExpiresAt):
+		return &NotRetryable{"its code has expired"}
+	}
+	return nil
 }
