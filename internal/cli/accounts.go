@@ -1,11 +1,13 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -51,8 +53,94 @@ Commands:
 
 // execAdmin runs one admin command on s and writes what it says to out.
 // It is the only implementation: the socket server and the offline
-// client both call it, so the output is the same either way.
+// client both call it, so the output is the same either way. Every
+// command that changes something is recorded in the audit log once it
+// has run: the command line (never a secret: passwords come on the
+// input), the OS user, the account it names, and how it ended — done,
+// or refused with the first line it said.
 func execAdmin(s *services, req adminRequest, out io.Writer) int {
+	account, audited := auditedCommand(req.Args)
+	if !audited || s.accounts.Audit == nil {
+		return execCommand(s, req, out)
+	}
+	var said bytes.Buffer
+	code := execCommand(s, req, io.MultiWriter(out, &limitedWriter{w: &said, n: 4096}))
+	detail := strings.Join(req.Args, " ")
+	ev := audit.Event{Time: time.Now(), Kind: audit.AdminCommand, Account: account, Operator: req.operator(), Outcome: audit.OutcomeDone}
+	if code != 0 {
+		why, _, _ := strings.Cut(strings.TrimSpace(said.String()), "\n")
+		ev.Outcome = audit.Refused(strings.TrimPrefix(why, "sesame "))
+	} else if m := createdRe.FindStringSubmatch(said.String()); account == "" && m != nil && req.Args[0] == "accounts" {
+		ev.Account = m[1] // accounts add chose the identifier
+	} else if len(req.Args) >= 3 && req.Args[0] == "accounts" && req.Args[1] == "delete" {
+		// The account is gone and its trail anonymised: this record
+		// must not name it again.
+		ev.Account = ""
+		detail = strings.ReplaceAll(detail, account, "[deleted account]")
+	}
+	ev.Detail = detail
+	s.accounts.Audit.Append(ev)
+	return code
+}
+
+// createdRe finds the identifier accounts add chose in what it said.
+var createdRe = regexp.MustCompile(`^created (\S+) `)
+
+// auditedCommand says whether an admin command changes something, and
+// so is recorded, and which account it names, if one.
+func auditedCommand(args []string) (string, bool) {
+	if len(args) < 2 {
+		return "", false
+	}
+	first := func() string {
+		for _, a := range args[2:] {
+			if !strings.HasPrefix(a, "-") {
+				if id, err := identity.NormalizeIdentifier(a); err == nil {
+					return id
+				}
+				return ""
+			}
+		}
+		return ""
+	}
+	switch args[0] + " " + args[1] {
+	case "accounts import", "staff add", "staff disable", "staff reset":
+		return "", true
+	case "accounts add":
+		for i, a := range args {
+			if (a == "--identifier" || a == "-identifier") && i+1 < len(args) {
+				id, _ := identity.NormalizeIdentifier(args[i+1])
+				return id, true
+			}
+		}
+		return "", true
+	case "accounts edit", "accounts delete", "accounts disable", "accounts enable", "accounts set-password":
+		return first(), true
+	case "activation issue":
+		if len(args) == 3 {
+			return first(), true
+		}
+		return "", true
+	}
+	return "", false
+}
+
+// limitedWriter keeps at most n bytes: what a command said, for the
+// reason of a refusal.
+type limitedWriter struct {
+	w *bytes.Buffer
+	n int
+}
+
+func (l *limitedWriter) Write(p []byte) (int, error) {
+	if room := l.n - l.w.Len(); room > 0 {
+		l.w.Write(p[:min(len(p), room)])
+	}
+	return len(p), nil
+}
+
+// execCommand runs one admin command on s.
+func execCommand(s *services, req adminRequest, out io.Writer) int {
 	args := req.Args
 	if len(args) == 2 && args[0] == "mail" && args[1] == "queue" {
 		return mailQueue(s, out)
@@ -96,14 +184,6 @@ func execAdmin(s *services, req adminRequest, out io.Writer) int {
 	}
 	ctx := context.Background()
 	cmd, rest := args[1], args[2:]
-	// Every admin command that changes something is recorded; the
-	// arguments never hold a secret (passwords come on the input).
-	switch cmd {
-	case "import", "add", "edit", "delete", "disable", "enable", "set-password":
-		if s.accounts.Audit != nil {
-			s.accounts.Audit.Append(audit.Event{Time: time.Now(), Kind: audit.AdminCommand, Detail: strings.Join(args, " "), Operator: req.operator()})
-		}
-	}
 	switch cmd {
 	case "import":
 		return cmdImport(s, rest, req, out)
@@ -128,7 +208,7 @@ func execAdmin(s *services, req adminRequest, out io.Writer) int {
 			fmt.Fprintf(out, "sesame accounts %s: give exactly one identifier\n", cmd)
 			return 2
 		}
-		return cmdOne(ctx, s, cmd, rest[0], req.Input, out)
+		return cmdOne(ctx, s, cmd, rest[0], req, out)
 	}
 	fmt.Fprintf(out, "sesame accounts: unknown command %q\n\n%s", cmd, accountsUsage)
 	return 2
@@ -215,18 +295,25 @@ func reportBroken(out io.Writer, cmd string, err error) int {
 	return 1
 }
 
-func cmdOne(ctx context.Context, s *services, cmd, id string, input []byte, out io.Writer) int {
+func cmdOne(ctx context.Context, s *services, cmd, id string, req adminRequest, out io.Writer) int {
 	var a account.Account
 	var err error
 	switch cmd {
 	case "show":
 		a, err = s.accounts.Get(id)
-	case "disable":
-		a, err = s.accounts.SetState(id, account.Disabled)
-	case "enable":
-		a, err = s.accounts.SetState(id, account.Active)
+	case "disable", "enable":
+		// Recorded with the change, in its transaction, with the OS user.
+		st, kind := account.Disabled, audit.AccountDisabled
+		if cmd == "enable" {
+			st, kind = account.Active, audit.AccountEnabled
+		}
+		a, err = s.accounts.SetStateAs(id, st, audit.Event{Kind: kind, Operator: req.operator(), Detail: "by hand"})
+		if errors.Is(err, account.ErrSameState) {
+			fmt.Fprintf(out, "%s is already %s\n", a.ID, a.State)
+			return 0
+		}
 	case "set-password":
-		pw := strings.TrimRight(string(input), "\r\n")
+		pw := strings.TrimRight(string(req.Input), "\r\n")
 		a, err = s.accounts.AdminSetPassword(ctx, id, pw)
 	}
 	if err != nil {

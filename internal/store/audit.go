@@ -165,7 +165,7 @@ const deletedAccount = "[deleted account]"
 
 // anonymise rewrites the audit events that name one of ids, in either
 // audit bucket: the account, the masked address and the client address
-// go, and the identifier in a detail becomes deletedAccount. What
+// go, and the identifier in a detail or an outcome becomes deletedAccount. What
 // happened and when stays, so the log still answers "how many sign-ins
 // failed that week", not "who". Only records whose raw bytes hold an
 // identifier are decoded, so a purge costs a byte scan of the log.
@@ -196,6 +196,9 @@ func anonymise(tx *bolt.Tx, ids []string) error {
 				}
 				if d := replaceWord(e.Detail, id, deletedAccount); d != e.Detail {
 					e.Detail, changed = d, true
+				}
+				if o := replaceWord(e.Outcome, id, deletedAccount); o != e.Outcome {
+					e.Outcome, changed = o, true
 				}
 			}
 			if changed {
