@@ -7,8 +7,9 @@
 //   SMTP path (go-mail, the outbox, the worker), as in production;
 // - bin/sesame, the freshly built server, sending its mail to the sink
 //   (--smtp-url smtp://127.0.0.1:PORT --smtp-tls none);
-// - a second bin/sesame with --code-ttl 3s (its own data file, the same
-//   sink), for the expired-code test.
+// - a second bin/sesame with --code-ttl 3s and --desk-idle-timeout 3s (its
+//   own data file, the same sink), for the expired-code and expired staff
+//   session tests.
 //
 // Each gets free ports, chosen here by asking the kernel for one
 // (listen(0)). The servers get a fresh data file in a new temporary
@@ -35,6 +36,12 @@ export const SCHOOL = 'École Jules Ferry';
 
 /** The code lifetime of the second server, for the expired-code test. */
 export const SHORT_CODE_TTL = '3s';
+
+/** The desk's idle timeout on the second server, for the expired staff session test. */
+export const SHORT_DESK_IDLE = '3s';
+
+/** The networks the desk answers from (--desk-network). */
+export const DESK_NETWORK = '10.0.0.0/8';
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -162,6 +169,10 @@ export default async function globalSetup(config: FullConfig) {
     // X-Forwarded-For (e2e/helpers.ts), so rate limits stay on and
     // apply per test instead of to the whole run.
     '--trusted-proxy', '127.0.0.1',
+    // The school's network for the secretariat desk: every test's
+    // client address (10.x.y.z) is in it; desk.spec.ts comes from
+    // elsewhere to be refused.
+    '--desk-network', DESK_NETWORK,
   ];
 
   try {
@@ -171,7 +182,7 @@ export default async function globalSetup(config: FullConfig) {
     const short = start(
       `bin/sesame (--code-ttl ${SHORT_CODE_TTL})`,
       bin,
-      [...sesameArgs(shortPort, shortURL, shortData), '--code-ttl', SHORT_CODE_TTL],
+      [...sesameArgs(shortPort, shortURL, shortData), '--code-ttl', SHORT_CODE_TTL, '--desk-idle-timeout', SHORT_DESK_IDLE],
       'sesame-short-ttl.log',
     );
     await Promise.all([waitHealthy(`${baseURL}/healthz`, main, 15_000), waitHealthy(`${shortURL}/healthz`, short, 15_000)]);

@@ -317,6 +317,16 @@ export async function mailTo(address: string): Promise<Mail[]> {
 }
 
 /**
+ * Makes the SMTP sink refuse address from now on (550 5.1.1, "User
+ * unknown"), as a mailbox that does not exist: the e-mails to it fail for
+ * good, with the server's answer.
+ */
+export async function rejectMail(address: string) {
+  const res = await fetch(`${env('SESAME_E2E_SINK_URL')}/reject?to=${encodeURIComponent(address)}`, { method: 'POST' });
+  expect(res.ok, `smtpsink POST /reject: HTTP ${res.status}`).toBe(true);
+}
+
+/**
  * Waits for the newest message to address whose subject matches, and
  * that was not in `seen` (the count of messages to that address before):
  * mail leaves through the outbox worker, a moment after the request.

@@ -5,6 +5,9 @@
 //
 //	smtpsink --smtp 127.0.0.1:2525 --http 127.0.0.1:8025
 //	GET  /messages[?to=ADDRESS]   newest first: to, subject, text
+//	POST /reject?to=ADDRESS       refuse that recipient from now on (550 5.1.1),
+//	                              as a mailbox that does not exist: the test of
+//	                              an e-mail that failed and why
 //	GET  /healthz
 package main
 
@@ -38,8 +41,9 @@ type Message struct {
 }
 
 type sink struct {
-	mu   sync.Mutex
-	msgs []Message
+	mu     sync.Mutex
+	msgs   []Message
+	reject map[string]bool
 }
 
 func (s *sink) NewSession(*smtp.Conn) (smtp.Session, error) { return &session{sink: s}, nil }
@@ -56,6 +60,12 @@ func (x *session) Mail(from string, _ *smtp.MailOptions) error {
 	return nil
 }
 func (x *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	x.sink.mu.Lock()
+	refused := x.sink.reject[strings.ToLower(to)]
+	x.sink.mu.Unlock()
+	if refused {
+		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "<" + to + ">: Recipient address rejected: User unknown in virtual mailbox table"}
+	}
 	x.to = append(x.to, to)
 	return nil
 }
@@ -114,7 +124,7 @@ func main() {
 	smtpAddr := flag.String("smtp", "127.0.0.1:2525", "SMTP listen address (loopback)")
 	httpAddr := flag.String("http", "127.0.0.1:8025", "HTTP listen address (loopback)")
 	flag.Parse()
-	s := &sink{}
+	s := &sink{reject: map[string]bool{}}
 	srv := smtp.NewServer(s)
 	srv.Addr, srv.Domain, srv.AllowInsecureAuth = *smtpAddr, "localhost", true
 	srv.ReadTimeout, srv.WriteTimeout = 30*time.Second, 30*time.Second
@@ -138,6 +148,17 @@ func main() {
 		s.mu.Unlock()
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(out)
+	})
+	http.HandleFunc("/reject", func(w http.ResponseWriter, r *http.Request) {
+		to := strings.ToLower(r.URL.Query().Get("to"))
+		if r.Method != http.MethodPost || to == "" {
+			http.Error(w, "POST /reject?to=ADDRESS", http.StatusBadRequest)
+			return
+		}
+		s.mu.Lock()
+		s.reject[to] = true
+		s.mu.Unlock()
+		io.WriteString(w, "ok")
 	})
 	log.Printf("smtpsink: SMTP on %s, HTTP on %s", ln.Addr(), *httpAddr)
 	log.Fatal(http.ListenAndServe(*httpAddr, nil))
