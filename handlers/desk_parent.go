@@ -84,7 +84,7 @@ func (h *handler) parentView(c *fiber.Ctx, f desk.File) views.DeskParentView {
 			v.Letter.Via = "desk.via.admin"
 		}
 	}
-	v.Mails = h.deskMails(f.Mails, false)
+	v.Mails = h.deskMails(c, f.Mails, false)
 	v.Events = h.deskEvents(c, f.Events)
 	if a.Email != "" && a.State == account.Active {
 		v.Actions = append(v.Actions, views.DeskActionLink{Name: "code", Label: "desk.action.code"})
@@ -106,7 +106,7 @@ func (h *handler) parentView(c *fiber.Ctx, f desk.File) views.DeskParentView {
 }
 
 // deskMails turns outbox messages into the lists' lines.
-func (h *handler) deskMails(ms []outbox.Message, retry bool) []views.DeskMail {
+func (h *handler) deskMails(c *fiber.Ctx, ms []outbox.Message, retry bool) []views.DeskMail {
 	out := make([]views.DeskMail, 0, len(ms))
 	for _, m := range ms {
 		d := views.DeskMail{ID: m.ID, When: h.stamp(m.Created), To: m.To, Kind: "desk.mail.kind." + string(m.Kind),
@@ -120,17 +120,13 @@ func (h *handler) deskMails(ms []outbox.Message, retry bool) []views.DeskMail {
 		default:
 			d.StatusKind, d.Retry = "wait", retry
 		}
-		if !h.Locales.Has(locales0, d.Kind) {
+		if !h.Locales.Has(langOf(c), d.Kind) {
 			d.Kind = "desk.mail.kind.other"
 		}
 		out = append(out, d)
 	}
 	return out
 }
-
-// locales0 is the language every desk message ID is checked in (both
-// have the same IDs: the catalogue test says so).
-const locales0 = "fr"
 
 // deskEvents turns audit events into the lists' lines, in words.
 func (h *handler) deskEvents(c *fiber.Ctx, evs []audit.Event) []views.DeskEvent {

@@ -46,7 +46,7 @@ func (h *handler) deskOutbox(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	v := views.DeskOutboxView{Mails: h.deskMails(ms, true), Pending: pending, Failed: failed}
+	v := views.DeskOutboxView{Mails: h.deskMails(c, ms, true), Pending: pending, Failed: failed}
 	switch c.Query("r") {
 	case "retried":
 		v.Notice = "desk.outbox.retried"

@@ -95,6 +95,29 @@ func TestComposeKinds(t *testing.T) {
 			want:    []string{"This test message confirms that Sésame can send e-mails"},
 			text:    []string{"Parents' area: https://parents.college-exemple.fr/"},
 		},
+		{
+			name: "staff set-up link, fr",
+			msg: outbox.Message{Kind: outbox.KindStaffSetup, To: "claire@college-exemple.fr", Lang: "fr", Name: "Claire Martin",
+				Code: "tok_en-42", Created: clock.Now(), ExpiresAt: clock.Now().Add(24 * time.Hour)},
+			subject: "Votre accès au bureau du secrétariat de Sésame",
+			want: []string{"Bonjour Claire Martin,", "https://parents.college-exemple.fr/secretariat/installation?t=tok_en-42",
+				"Ce lien ne sert qu'une fois", "codes de secours"},
+		},
+		{
+			name: "address replaced, to the old one, en",
+			msg: outbox.Message{Kind: outbox.KindEmailChangedOld, To: "old@exemple.fr", Lang: "en", Name: "Léa Bernard",
+				Identifiers: []string{"bernard.lea"}, Children: map[string]string{"bernard.lea": "Hugo (5e B)"}},
+			subject: "The e-mail address of your Parents' area account has been changed",
+			want: []string{"Hello Léa Bernard,", "has replaced this e-mail address with another one on the following account", "bernard.lea",
+				"Hugo (5e B)", "will no longer receive this account's messages", "contact the school office at once"},
+			wantNot: []string{"@exemple.fr"},
+		},
+		{
+			name: "address recorded, to the new one, fr",
+			msg: outbox.Message{Kind: outbox.KindEmailChangedNew, To: "new@exemple.fr", Lang: "fr", Identifiers: []string{"bernard.lea"}},
+			subject: "Votre adresse e-mail est enregistrée dans l'Espace Parents",
+			want:    []string{"a enregistré cette adresse e-mail sur le compte suivant", "bernard.lea", "C'est désormais à cette adresse"},
+		},
 	}
 	ids := testLocales.IDs("fr")
 	for _, tt := range tests {
@@ -150,6 +173,7 @@ func TestComposeErrors(t *testing.T) {
 		{"not an address", outbox.Message{Kind: outbox.KindTest, To: "nobody"}, mail.ErrBadRecipient},
 		{"empty", outbox.Message{Kind: outbox.KindTest}, mail.ErrBadRecipient},
 		{"code scrubbed", outbox.Message{Kind: outbox.KindRecoveryCode, To: "a@b.fr"}, mail.ErrNoCode},
+		{"set-up link scrubbed", outbox.Message{Kind: outbox.KindStaffSetup, To: "a@b.fr"}, mail.ErrNoCode},
 		{"unknown kind", outbox.Message{Kind: "newsletter", To: "a@b.fr"}, mail.ErrUnknownKind},
 	}
 	for _, tt := range tests {
