@@ -20,6 +20,7 @@ import (
 var deskActions = map[string]struct{ title, body, submit string }{
 	"code":       {"desk.action.code", "desk.confirm.code", "desk.confirm.code.submit"},
 	"email":      {"desk.action.email", "desk.confirm.email", "desk.confirm.email.submit"},
+	"invitation": {"desk.action.invite", "desk.confirm.invite", "desk.confirm.invite.submit"},
 	"lettre":     {"desk.action.letter", "desk.confirm.letter", "desk.confirm.letter.submit"},
 	"limites":    {"desk.action.limits", "desk.confirm.limits", "desk.confirm.limits.submit"},
 	"sessions":   {"desk.action.sessions", "desk.confirm.sessions", "desk.confirm.sessions.submit"},
@@ -93,6 +94,12 @@ func (h *handler) deskDo(c *fiber.Ctx) error {
 			result, err = "code_refused", nil
 		case err == nil:
 			result = "code_done"
+		}
+	case "invitation":
+		err = h.Desk.Invite(ctx, a.ID, op)
+		result = "invite_done"
+		if errors.Is(err, desk.ErrNoInvitation) {
+			result, err = "invite_refused", nil
 		}
 	case "email":
 		_, err = h.Desk.ChangeEmail(ctx, a.ID, email, op)

@@ -89,6 +89,9 @@ func (h *handler) parentView(c *fiber.Ctx, f desk.File) views.DeskParentView {
 	if a.Email != "" && a.State == account.Active {
 		v.Actions = append(v.Actions, views.DeskActionLink{Name: "code", Label: "desk.action.code"})
 	}
+	if a.Email != "" && a.State == account.Active && !a.Activated() && h.Desk.Invitations != nil {
+		v.Actions = append(v.Actions, views.DeskActionLink{Name: "invitation", Label: "desk.action.invite"})
+	}
 	v.Actions = append(v.Actions, views.DeskActionLink{Name: "email", Label: "desk.action.email"})
 	if needsLetter {
 		v.Actions = append(v.Actions, views.DeskActionLink{Name: "lettre", Label: "desk.action.letter"})

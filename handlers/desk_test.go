@@ -429,6 +429,7 @@ func TestDeskActions(t *testing.T) {
 	if a, _ := e.acc.Get("bernard.lea"); a.Email != "lea.bernard@famille.test" {
 		t.Errorf("address now %q", a.Email)
 	}
+	do("invitation", url.Values{}, "invite_done")
 	do("limites", url.Values{}, "limits_done")
 	do("code", url.Values{}, "code_done") // the new address has its own limits
 	do("sessions", url.Values{}, "sessions_done")
@@ -454,7 +455,7 @@ func TestDeskActions(t *testing.T) {
 		}
 	}
 	want := []string{"recovery_code>lea@famille.test", "email_changed_old>lea@famille.test", "email_changed_new>lea.bernard@famille.test",
-		"recovery_code>lea.bernard@famille.test"}
+		"invitation>lea.bernard@famille.test", "recovery_code>lea.bernard@famille.test"}
 	if strings.Join(kinds, " ") != strings.Join(want, " ") {
 		t.Errorf("outbox: %v\nwant %v", kinds, want)
 	}
@@ -472,7 +473,7 @@ func TestDeskActions(t *testing.T) {
 	}
 	for _, k := range []string{"desk.code_sent done", "desk.code_sent refused: recovery: wait before", "desk.email_changed done",
 		"desk.limits_lifted done", "desk.sessions_ended done", "desk.disabled done", "desk.disabled refused: already disabled",
-		"desk.enabled done", "desk.letter done"} {
+		"desk.enabled done", "desk.letter done", "invitation.queued done"} {
 		found := false
 		for g := range got {
 			found = found || strings.HasPrefix(g, k)

@@ -21,6 +21,7 @@ import (
 	"sesame/internal/activation"
 	"sesame/internal/desk"
 	"sesame/internal/importcsv"
+	"sesame/internal/invitation"
 	"sesame/internal/password"
 	"sesame/internal/policy"
 	"sesame/internal/recovery"
@@ -61,6 +62,7 @@ func newEnv(t testing.TB, opts ...func(*Deps)) *env {
 	e.stf = &staff.Service{Store: st, Hasher: acc.Hasher, Policy: acc.Policy, Secret: st.Secret(), Config: staff.DefaultConfig,
 		BaseURL: base.String(), Now: func() time.Time { return e.staffNow }, Audit: store.AuditLog{Store: st}}
 	e.dsk = &desk.Service{Store: st, School: st, Accounts: acc, Recovery: rec, Activation: act, Audit: store.AuditLog{Store: st},
+		Invitations: &invitation.Service{Store: st},
 		Import: func(csv []byte, o account.ImportOptions) (string, bool, error) {
 			res, err := importcsv.Parse(bytes.NewReader(csv))
 			if err != nil {

@@ -8,8 +8,8 @@ func TestMaskDetail(t *testing.T) {
 		"accounts add --email=marie@exemple.fr":                      "accounts add --email=m•••@exemple.fr",
 		"e-mail a@b.fr → c@d.fr; the parent was told":                "e-mail a•••@b.fr → c•••@d.fr; the parent was told",
 		"to <paul@exemple.fr>, then (luc@exemple.fr).":               "to <p•••@exemple.fr>, then (l•••@exemple.fr).",
-		"no address here":                                            "no address here",
-		"":                                                           "",
+		"no address here": "no address here",
+		"":                "",
 	} {
 		if got := MaskDetail(in); got != want {
 			t.Errorf("MaskDetail(%q) = %q, want %q", in, got, want)

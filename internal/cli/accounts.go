@@ -64,7 +64,12 @@ func execAdmin(s *services, req adminRequest, out io.Writer) int {
 		return execCommand(s, req, out)
 	}
 	var said bytes.Buffer
-	code := execCommand(s, req, io.MultiWriter(out, &limitedWriter{w: &said, n: 4096}))
+	tee := io.MultiWriter(out, &limitedWriter{w: &said, n: 4096})
+	if sink, ok := out.(fileSink); ok {
+		// A command that hands a file back (letters) finds its sink.
+		tee = teeSink{Writer: tee, fileSink: sink}
+	}
+	code := execCommand(s, req, tee)
 	detail := strings.Join(req.Args, " ")
 	ev := audit.Event{Time: time.Now(), Kind: audit.AdminCommand, Account: account, Operator: req.operator(), Outcome: audit.OutcomeDone}
 	if code != 0 {
@@ -89,6 +94,9 @@ var createdRe = regexp.MustCompile(`^created (\S+) `)
 // auditedCommand says whether an admin command changes something, and
 // so is recorded, and which account it names, if one.
 func auditedCommand(args []string) (string, bool) {
+	if len(args) >= 1 && (args[0] == "letters" || args[0] == "invite") {
+		return "", true // codes issued, e-mails queued
+	}
 	if len(args) < 2 {
 		return "", false
 	}
@@ -139,6 +147,13 @@ func (l *limitedWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// teeSink is a tee that still takes a file, for the commands that make
+// one.
+type teeSink struct {
+	io.Writer
+	fileSink
+}
+
 // execCommand runs one admin command on s.
 func execCommand(s *services, req adminRequest, out io.Writer) int {
 	args := req.Args
@@ -158,9 +173,6 @@ func execCommand(s *services, req adminRequest, out io.Writer) int {
 		return auditCmd(s, args[1:], out)
 	}
 	if len(args) >= 1 && args[0] == "letters" {
-		if s.accounts.Audit != nil {
-			s.accounts.Audit.Append(audit.Event{Time: time.Now(), Kind: audit.AdminCommand, Detail: strings.Join(args, " "), Operator: req.operator()})
-		}
 		return lettersCmd(s, args[1:], out)
 	}
 	if len(args) >= 1 && args[0] == "invite" {

@@ -9,7 +9,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"sesame/internal/audit"
 	"sesame/internal/invitation"
 )
 
@@ -126,9 +125,8 @@ func inviteCmd(s *services, req adminRequest, out io.Writer) int {
 			"it queues the e-mails in its outbox and sends them at --rate")
 		return 1
 	}
-	if s.accounts.Audit != nil {
-		s.accounts.Audit.Append(audit.Event{Time: time.Now(), Kind: audit.AdminCommand, Detail: strings.Join(req.Args, " "), Operator: req.operator()})
-	}
+	// The command itself is recorded once it has run, with its outcome
+	// (execAdmin); each invitation with its own event.
 	q, err := svc.Queue(sel, o)
 	if errors.Is(err, invitation.ErrChanged) {
 		fmt.Fprintln(out, "sesame invite: an account changed while the invitations were prepared (another sesame invite, or a parent choosing a password); nothing was queued: run the command again")

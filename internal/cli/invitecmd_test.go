@@ -140,12 +140,13 @@ func TestInviteCommand(t *testing.T) {
 			if !strings.HasPrefix(e.Detail, "invite") {
 				continue // the fixture's import and passwords
 			}
-			evs = append(evs, "command: "+e.Detail+" "+e.Operator)
+			evs = append(evs, "command: "+e.Detail+" "+e.Operator+" "+e.Outcome)
 		}
 	}
 	op := adminRequest{User: osUser()}.operator()
-	if want := []string{"command: invite --class 6EA --rate 2/s " + op, "dupont.jean j•••@exemple.fr " + op,
-		"durand.julie d•••@exemple.fr " + op, "nguyen.thi-mai m•••@exemple.fr " + op}; !slices.Equal(evs, want) {
+	// The command is recorded once it has run, with its outcome.
+	if want := []string{"dupont.jean j•••@exemple.fr " + op, "durand.julie d•••@exemple.fr " + op,
+		"nguyen.thi-mai m•••@exemple.fr " + op, "command: invite --class 6EA --rate 2/s " + op + " done"}; !slices.Equal(evs, want) {
 		t.Errorf("audit %q, want %q", evs, want)
 	}
 

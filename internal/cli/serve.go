@@ -27,6 +27,7 @@ import (
 	"sesame/internal/audit"
 	"sesame/internal/desk"
 	"sesame/internal/importcsv"
+	"sesame/internal/invitation"
 	"sesame/internal/mail/delivery"
 	"sesame/internal/oidc"
 	"sesame/internal/password"
@@ -94,7 +95,8 @@ func newServices(st *store.Store, c serviceConfig, log *slog.Logger) *services {
 		BaseURL: c.BaseURL, Issuer: issuer, Lang: c.Lang, Audit: acc.Audit}
 	op := oidc.New(st, acc, st.Secret())
 	op.Audit, op.Log, op.Issuer = acc.Audit, log, c.BaseURL
-	dk := &desk.Service{Store: st, School: st, Accounts: acc, Recovery: rec, Activation: act, Audit: acc.Audit}
+	dk := &desk.Service{Store: st, School: st, Accounts: acc, Recovery: rec, Activation: act, Audit: acc.Audit,
+		Invitations: &invitation.Service{Store: st}}
 	// The desk's import is the command line's, report and all.
 	dk.Import = func(csv []byte, o account.ImportOptions) (string, bool, error) {
 		res, err := importcsv.Parse(bytes.NewReader(csv))

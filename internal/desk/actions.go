@@ -11,6 +11,7 @@ import (
 	"sesame/internal/activation"
 	"sesame/internal/audit"
 	"sesame/internal/identity"
+	"sesame/internal/invitation"
 	"sesame/internal/letters"
 	"sesame/internal/mail/outbox"
 	"sesame/internal/recovery"
@@ -49,6 +50,43 @@ func (s *Service) SendCode(ctx context.Context, id, operator string) (time.Time,
 		return t, s.refuse(ctx, audit.DeskCodeSent, a.ID, operator, err.Error()+", next at "+t.UTC().Format(time.RFC3339), err)
 	}
 	return t, err
+}
+
+// ErrNoInvitation is an invitation asked for an account that cannot get
+// one: it has a password already, no address, or is disabled.
+var ErrNoInvitation = errors.New("desk: the account cannot be invited")
+
+// Invite sends the parent `sesame invite`'s e-mail again, now (a parent
+// who lost it, or whose address was just corrected): a link to choose
+// their password. It is recorded with the operator (invitation.queued).
+func (s *Service) Invite(ctx context.Context, id, operator string) error {
+	if s.Invitations == nil {
+		return ErrNoInvitation
+	}
+	a, err := s.Accounts.Get(id)
+	if err != nil {
+		return err
+	}
+	o := invitation.Options{Accounts: []string{a.ID}, Force: true, Operator: operator}
+	sel, err := s.Invitations.Select(o)
+	if err != nil {
+		return err
+	}
+	if len(sel.Invite) == 0 {
+		why := "the account already has a password"
+		switch {
+		case len(sel.Disabled) > 0:
+			why = "account disabled"
+		case len(sel.NoEmail) > 0:
+			why = "no e-mail address"
+		}
+		return s.refuse(ctx, audit.InvitationQueued, a.ID, operator, why, ErrNoInvitation)
+	}
+	if _, err := s.Invitations.Queue(sel, o); err != nil {
+		return err
+	}
+	s.notify()
+	return nil
 }
 
 // ChangeEmail corrects the parent's address. The parent is told at the

@@ -13,6 +13,7 @@ import (
 	"sesame/internal/account"
 	"sesame/internal/activation"
 	"sesame/internal/audit"
+	"sesame/internal/invitation"
 	"sesame/internal/mail/outbox"
 	"sesame/internal/recovery"
 )
@@ -58,9 +59,12 @@ type Service struct {
 	Accounts   *account.Service
 	Recovery   *recovery.Service
 	Activation *activation.Service
-	Audit      audit.Log
-	Mail       Notifier
-	Now        func() time.Time
+	// Invitations sends one parent their invitation again (sesame
+	// invite's e-mail); nil leaves the action out.
+	Invitations *invitation.Service
+	Audit       audit.Log
+	Mail        Notifier
+	Now         func() time.Time
 	// Import runs the school's import (the command line's, with its
 	// report); nil leaves the desk's import out.
 	Import Importer

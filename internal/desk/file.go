@@ -143,9 +143,13 @@ func (s *Service) File(id string) (File, error) {
 		return f, err
 	}
 	slices.Reverse(evs)
+	// The account's own record of its last sign-in, or, for sign-ins
+	// before it was kept, the audit log's.
+	f.LastLogin = a.LastLogin
 	for _, e := range evs {
-		if e.Kind == audit.LoginOK && f.LastLogin.IsZero() {
+		if e.Kind == audit.LoginOK && e.Time.After(f.LastLogin) {
 			f.LastLogin = e.Time
+			break
 		}
 	}
 	if len(evs) > EventLimit {

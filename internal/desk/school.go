@@ -56,7 +56,7 @@ func (s *Service) Classes() ([]ClassCount, error) {
 		if a.Activated() {
 			c.Activated++
 		}
-		if logins[a.ID].IsZero() {
+		if logins[a.ID].IsZero() && a.LastLogin.IsZero() {
 			c.NoLogin++
 		}
 	}

@@ -265,7 +265,7 @@ func (s *Service) Queue(sel Selection, o Options) (Queued, error) {
 		m.NextAttempt = now.Add(rate.At(i))
 		m.ExpiresAt = m.NextAttempt.Add(Expiry)
 		invs[i] = Invitation{Account: a.ID, Seen: a.Invited, Message: m, Event: audit.Event{
-			Time: now, Kind: audit.InvitationQueued, Account: a.ID, Email: outbox.MaskAddress(a.Email), Operator: o.Operator,
+			Time: now, Kind: audit.InvitationQueued, Account: a.ID, Email: outbox.MaskAddress(a.Email), Operator: o.Operator, Outcome: audit.OutcomeDone,
 			Detail: fmt.Sprintf("invitation e-mail queued, to leave at %s (rate %s)", m.NextAttempt.UTC().Format(time.RFC3339), rate),
 		}}
 	}
