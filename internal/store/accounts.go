@@ -255,10 +255,13 @@ func (s *Store) SetPassword(id, hash string, at time.Time, notice *outbox.Messag
 	})
 }
 
-// AccountsVersion changes whenever an account is written or deleted (it
-// is the accounts bucket's sequence, moved in the same transaction as
-// the write), so an in-memory copy of the accounts — the desk's search
-// index — knows with one small read whether it is stale.
+// AccountsVersion changes whenever an account is created, changed,
+// deleted or given a password (it is the accounts bucket's sequence,
+// moved in the same transaction as the write), so an in-memory copy of
+// the accounts — the desk's search index — knows with one small read
+// whether it is stale. The times of the last sign-in and invitation do
+// not move it: nothing is searched by them, and a morning of sign-ins
+// must not rebuild the index at every search.
 func (s *Store) AccountsVersion() (uint64, error) {
 	var v uint64
 	err := s.view(func(tx *bolt.Tx) error {
