@@ -26,7 +26,7 @@ PLAYWRIGHT_ARGS ?=
 # Playwright must never download a browser: it drives Debian's /usr/bin/chromium.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: test deps check fmt-check vet templ-check cross go-test build-dev e2e e2e-run build release demo clean
+.PHONY: test deps check fmt-check markers-check vet templ-check cross go-test build-dev e2e e2e-run build release demo clean
 
 # The platforms a release ships; `make test` builds every one (cross), so
 # none can silently break. OS/ARCH[/GOARM]; `make release TARGETS=linux/amd64`
@@ -49,7 +49,15 @@ test: deps check go-test e2e-run
 deps:
 	bash scripts/install-deps.sh
 
-check: fmt-check vet templ-check cross
+check: fmt-check markers-check vet templ-check cross
+
+## markers-check: no merge-conflict marker left in a tracked file (a README
+## once shipped one): lines starting with <<<<<<< or >>>>>>> and a space
+markers-check:
+	@echo "==> no merge-conflict markers"
+	@if git rev-parse --git-dir >/dev/null 2>&1; then \
+		if git grep -nE '^(<<<<<<<|>>>>>>>) ' -- . ':!node_modules'; then echo "merge-conflict markers left (above)"; exit 1; fi; \
+	fi
 
 ## fmt-check: every .go file is gofmt'ed
 fmt-check:
