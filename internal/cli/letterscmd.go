@@ -153,11 +153,7 @@ func lettersCmd(s *services, args []string, out io.Writer) int {
 				return inAnyClassChild(a.Children[i], classes) && !inAnyClassChild(a.Children[j], classes)
 			})
 		}
-		ls = append(ls, letters.Letter{
-			Identifier: a.ID, Civility: a.Civility, LastName: a.LastName, FirstName: a.FirstName,
-			Children: a.Children, Code: is.Code, Link: activation.Link(s.baseURL, a.ID, is.Code),
-			Expires: is.Expires, Lang: a.Lang,
-		})
+		ls = append(ls, letters.For(a, is.Code, activation.Link(s.baseURL, a.ID, is.Code), is.Expires))
 	}
 	letters.Sort(ls)
 	school := letters.School{Name: s.school, PortalURL: s.baseURL + "/", Phone: s.secretariat.Phone,

@@ -223,8 +223,7 @@ func (s *Service) Letters(ctx context.Context, id, operator, baseURL string) ([]
 			continue
 		}
 		f := byID[is.Account]
-		ls = append(ls, letters.Letter{Identifier: f.ID, Civility: f.Civility, LastName: f.LastName, FirstName: f.FirstName,
-			Children: f.Children, Code: is.Code, Link: activation.Link(baseURL, f.ID, is.Code), Expires: is.Expires, Lang: f.Lang})
+		ls = append(ls, letters.For(f, is.Code, activation.Link(baseURL, f.ID, is.Code), is.Expires))
 		done = append(done, f.ID)
 	}
 	if len(ls) == 0 {

@@ -77,6 +77,14 @@ type School struct {
 // least one page, and an empty document would look like a failed print.
 var ErrNoLetters = errors.New("letters: no letter to write")
 
+// For is the letter of account a with its new code and that code's
+// link: the one place that says which of an account's fields a letter
+// prints, for `sesame letters` and the desk alike.
+func For(a account.Account, code, link string, expires time.Time) Letter {
+	return Letter{Identifier: a.ID, Civility: a.Civility, LastName: a.LastName, FirstName: a.FirstName,
+		Children: a.Children, Code: code, Link: link, Expires: expires, Lang: a.Lang}
+}
+
 // Sort orders letters the way the office hands them out: by the class of
 // each adult's first child, then by the adult's last and first names
 // (compared without case or accents, digits by their value so "2nde 9"
