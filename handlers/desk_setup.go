@@ -37,23 +37,11 @@ func (h *handler) deskSetupInvalid(c *fiber.Ctx, err error) error {
 // ticked against pw once typed.
 func (h *handler) staffRules(c *fiber.Ctx, tok, pw string) []views.RuleView {
 	lang := langOf(c)
-	data := h.Staff.Policy.TemplateData()
 	res, err := h.Staff.Rules(tok, pw)
 	if err != nil {
 		res = h.Staff.Policy.Evaluate("", policy.Context{})
 	}
-	out := make([]views.RuleView, len(res))
-	for i, r := range res {
-		st := ""
-		if pw != "" {
-			st = "ko"
-			if r.OK {
-				st = "ok"
-			}
-		}
-		out[i] = views.RuleView{ID: r.ID, Text: h.Locales.T(lang, r.ID, data), State: st}
-	}
-	return out
+	return h.ruleViews(lang, h.Staff.Policy, res, pw)
 }
 
 // deskSetupPassword is the first step: the policy decides; then the

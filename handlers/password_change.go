@@ -7,6 +7,7 @@ import (
 
 	"sesame/internal/account"
 	"sesame/internal/password"
+	"sesame/internal/policy"
 	"sesame/views"
 )
 
@@ -48,9 +49,14 @@ func (h *handler) passwordChange(c *fiber.Ctx) error {
 // rules returns the policy's rules for the page, ticked against pw when
 // the parent has typed one.
 func (h *handler) rules(c *fiber.Ctx, a account.Account, pw string) []views.RuleView {
-	lang := langOf(c)
-	data := h.Accounts.Policy.TemplateData()
-	res := h.Accounts.Policy.Evaluate(pw, h.Accounts.Context(a))
+	return h.ruleViews(langOf(c), h.Accounts.Policy, h.Accounts.Policy.Evaluate(pw, h.Accounts.Context(a)), pw)
+}
+
+// ruleViews is the policy's checklist as the page shows it, for a
+// parent's password and a staff member's alike: each rule in words,
+// ticked or crossed once something is typed, neutral before.
+func (h *handler) ruleViews(lang string, pol *policy.Policy, res []policy.Result, pw string) []views.RuleView {
+	data := pol.TemplateData()
 	out := make([]views.RuleView, len(res))
 	for i, r := range res {
 		st := ""
