@@ -176,12 +176,11 @@ func (h *handler) deskImportUpload(c *fiber.Ctx) error {
 	o := account.ImportOptions{Sync: v.Sync, SkipInvalid: v.SkipInvalid, PurgeAfter: account.DefaultPurgeAfter}
 	report, tok, err := h.Desk.DryRun(c.UserContext(), csv, o, deskOf(c).member.Operator())
 	if err != nil {
-		// The file could not be read as an export: say so with the
-		// parser's own words, which name the line.
-		v.Error, v.Report = "desk.import.unreadable", err.Error()
+		// The file could not be read as an export: say why.
+		v.Error, v.ErrorDetail = "desk.import.unreadable", h.importError(langOf(c), err)
 		return render(c, fiber.StatusUnprocessableEntity, views.DeskImportPage(h.deskPage(c), deskNav(c, "import"), v))
 	}
-	v.Report, v.Token = report, tok
+	v.Report, v.Token = h.importReport(langOf(c), report), tok
 	return render(c, fiber.StatusOK, views.DeskImportPage(h.deskPage(c), deskNav(c, "import"), v))
 }
 
@@ -195,13 +194,16 @@ func (h *handler) deskImportConfirm(c *fiber.Ctx) error {
 		return err
 	}
 	report, written, err := h.Desk.Confirm(c.UserContext(), tok, deskOf(c).member.Operator())
-	v := views.DeskImportView{Report: report, Done: written, Refused: !written}
+	v := views.DeskImportView{Done: written, Refused: !written}
+	if report.File != nil {
+		v.Report = h.importReport(langOf(c), report)
+	}
 	switch {
 	case errors.Is(err, desk.ErrNoStaged):
 		v = views.DeskImportView{Error: "desk.import.expired"}
 		return render(c, fiber.StatusConflict, views.DeskImportPage(h.deskPage(c), deskNav(c, "import"), v))
 	case err != nil:
-		v.Error, v.Report, v.Refused = "desk.import.unreadable", err.Error(), false
+		v.Error, v.ErrorDetail, v.Report, v.Refused = "desk.import.unreadable", h.importError(langOf(c), err), nil, false
 		return render(c, fiber.StatusUnprocessableEntity, views.DeskImportPage(h.deskPage(c), deskNav(c, "import"), v))
 	}
 	return render(c, fiber.StatusOK, views.DeskImportPage(h.deskPage(c), deskNav(c, "import"), v))

@@ -589,6 +589,18 @@ func TestDeskSchoolView(t *testing.T) {
 	if resp.StatusCode != 200 || m == nil || !strings.Contains(body, "Rien n&#39;est encore modifié") {
 		t.Fatalf("dry run: %d\n%s", resp.StatusCode, body)
 	}
+	// The report is in the member's language, as every desk page.
+	for _, want := range []string{"Fichier lu : UTF-8, séparateur point-virgule (;), une ligne par adulte et par élève ; 1 adulte(s), 1 élève(s).",
+		"Aucune colonne ignorée.", "Comptes créés : 1", "quatre.dora — Dora Quatre"} {
+		if !strings.Contains(strings.ReplaceAll(body, "&#39;", "'"), want) && !strings.Contains(body, want) {
+			t.Errorf("the dry run's report lacks %q", want)
+		}
+	}
+	for _, english := range []string{"Columns", "created", "Dry run"} {
+		if strings.Contains(body, english) {
+			t.Errorf("English %q in the French report", english)
+		}
+	}
 	if _, err := e.acc.Get("quatre.dora"); err == nil {
 		t.Error("the dry run wrote")
 	}

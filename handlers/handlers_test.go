@@ -1,9 +1,7 @@
 package handlers
 
 import (
-	"bytes"
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -20,7 +18,6 @@ import (
 	"sesame/internal/account"
 	"sesame/internal/activation"
 	"sesame/internal/desk"
-	"sesame/internal/importcsv"
 	"sesame/internal/invitation"
 	"sesame/internal/password"
 	"sesame/internal/policy"
@@ -62,15 +59,7 @@ func newEnv(t testing.TB, opts ...func(*Deps)) *env {
 	e.stf = &staff.Service{Store: st, Hasher: acc.Hasher, Policy: acc.Policy, Secret: st.Secret(), Config: staff.DefaultConfig,
 		BaseURL: base.String(), Now: func() time.Time { return e.staffNow }, Audit: store.AuditLog{Store: st}}
 	e.dsk = &desk.Service{Store: st, School: st, Accounts: acc, Recovery: rec, Activation: act, Audit: store.AuditLog{Store: st},
-		Invitations: &invitation.Service{Store: st},
-		Import: func(csv []byte, o account.ImportOptions) (string, bool, error) {
-			res, err := importcsv.Parse(bytes.NewReader(csv))
-			if err != nil {
-				return "", false, err
-			}
-			rep, err := acc.Import(res, o)
-			return fmt.Sprintf("%d created, %d updated, %d rejected", len(rep.Created), len(rep.Updated), len(rep.Rejected)), rep.Written, err
-		}}
+		Invitations: &invitation.Service{Store: st}}
 	d := Deps{
 		Config: Config{School: "École Jules Ferry", BaseURL: base, DefaultLang: "fr",
 			Secretariat: views.Secretariat{Phone: "01 23 45 67 89", Email: "secretariat@ecole.test", Hours: "8h-17h"}},

@@ -240,11 +240,33 @@ type DeskLogView struct {
 // and its confirmation, then the import's report.
 type DeskImportView struct {
 	Sync, SkipInvalid bool
-	// Report is the import's report, as the command line prints it.
-	Report string
+	// Report is the import's report, in the member's language; nil
+	// before a file was read.
+	Report *DeskImportReport
+	// ErrorDetail says, after Error, why the file could not be read.
+	ErrorDetail string
 	// Token confirms the dry run just shown; empty when there is none.
 	Token string
 	// Done is true once the import was applied; Refused when it was not.
 	Done, Refused bool
 	Error         string
+}
+
+// DeskImportReport is what an import read and did, each sentence
+// already in the member's language (the handler words it from the
+// import's structured report).
+type DeskImportReport struct {
+	File, Columns, Ignored string
+	Sections               []DeskReportSection
+	// Refused says why the import was not applied, when it was not.
+	Refused string
+	Summary string
+}
+
+// DeskReportSection is one list of the report: its title with the
+// count, its first items, and how many more there are.
+type DeskReportSection struct {
+	Title string
+	Items []string
+	More  string
 }

@@ -84,11 +84,24 @@ type ImportReport struct {
 	Rejected []importcsv.RowError
 	// Written is true when the import was applied.
 	Written bool
+	// RefusedCode says why in a stable code (one of the Refused*
+	// constants), for pages that say it in the reader's language; Active
+	// is the count of active accounts before, which the mass-disable
+	// refusal names.
+	RefusedCode string
+	Active      int
 	// Refused says why nothing was written when the file was good enough
 	// to look at but the import was not applied (empty otherwise, and in
 	// a dry run).
 	Refused string
 }
+
+// Why an import was not applied (ImportReport.RefusedCode).
+const (
+	RefusedMassDisable = "mass_disable" // a sync would disable over half of the active accounts
+	RefusedSyncInvalid = "sync_invalid" // a sync with rejected or ambiguous lines
+	RefusedInvalid     = "invalid"      // rejected or ambiguous lines, without --skip-invalid
+)
 
 // Import applies a parsed export to the accounts. Each adult of the file
 // is matched to an existing account by, in order: the file's identifier
@@ -229,7 +242,9 @@ func (s *Service) Import(res *importcsv.Result, o ImportOptions) (ImportReport, 
 				rep.Purged = append(rep.Purged, Change{Account: a})
 			}
 		}
+		rep.Active = active
 		if len(rep.Disabled) > 5 && 2*len(rep.Disabled) > active && !o.AllowMassDisable {
+			rep.RefusedCode = RefusedMassDisable
 			rep.Refused = fmt.Sprintf("this file would disable %d of the %d active accounts: is it the whole school's export? (--allow-mass-disable if it is)", len(rep.Disabled), active)
 		}
 	}
@@ -237,13 +252,15 @@ func (s *Service) Import(res *importcsv.Result, o ImportOptions) (ImportReport, 
 	switch {
 	case rep.Refused != "":
 	case bad > 0 && o.Sync:
+		rep.RefusedCode = RefusedSyncInvalid
 		rep.Refused = fmt.Sprintf("%d rejected or ambiguous line(s): a sync needs every line right, or the adults of those lines would be disabled", bad)
 	case bad > 0 && !o.SkipInvalid:
+		rep.RefusedCode = RefusedInvalid
 		rep.Refused = fmt.Sprintf("%d rejected or ambiguous line(s): fix them, or use --skip-invalid to import the others", bad)
 	}
 	if rep.Refused != "" || o.DryRun {
 		if o.DryRun {
-			rep.Refused = ""
+			rep.Refused, rep.RefusedCode = "", ""
 		}
 		return rep, nil
 	}

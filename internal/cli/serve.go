@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"crypto/tls"
@@ -13,7 +12,6 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -26,7 +24,6 @@ import (
 	"sesame/internal/activation"
 	"sesame/internal/audit"
 	"sesame/internal/desk"
-	"sesame/internal/importcsv"
 	"sesame/internal/invitation"
 	"sesame/internal/mail/delivery"
 	"sesame/internal/oidc"
@@ -97,20 +94,6 @@ func newServices(st *store.Store, c serviceConfig, log *slog.Logger) *services {
 	op.Audit, op.Log, op.Issuer = acc.Audit, log, c.BaseURL
 	dk := &desk.Service{Store: st, School: st, Accounts: acc, Recovery: rec, Activation: act, Audit: acc.Audit,
 		Invitations: &invitation.Service{Store: st}}
-	// The desk's import is the command line's, report and all.
-	dk.Import = func(csv []byte, o account.ImportOptions) (string, bool, error) {
-		res, err := importcsv.Parse(bytes.NewReader(csv))
-		if err != nil {
-			return "", false, err
-		}
-		rep, err := acc.Import(res, o)
-		if err != nil {
-			return "", false, err
-		}
-		var out strings.Builder
-		printImport(&out, res, rep, o, false)
-		return out.String(), rep.Written, nil
-	}
 	return &services{store: st, accounts: acc, recovery: rec, activation: act, oidc: op, staff: stf, desk: dk, baseURL: c.BaseURL, log: log, loc: c.Location,
 		school: c.School, secretariat: c.Secretariat}
 }

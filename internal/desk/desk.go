@@ -65,9 +65,6 @@ type Service struct {
 	Audit       audit.Log
 	Mail        Notifier
 	Now         func() time.Time
-	// Import runs the school's import (the command line's, with its
-	// report); nil leaves the desk's import out.
-	Import Importer
 
 	idx   index
 	stage stage

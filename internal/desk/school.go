@@ -1,6 +1,7 @@
 package desk
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -14,6 +15,7 @@ import (
 	"sesame/internal/account"
 	"sesame/internal/audit"
 	"sesame/internal/identity"
+	"sesame/internal/importcsv"
 	"sesame/internal/mail/outbox"
 )
 
@@ -200,10 +202,25 @@ func (s *Service) Log(f Filter) ([]audit.Event, int, error) {
 	return out, total, nil
 }
 
-// Importer runs the school's import of an export (the command line's
-// own, so the report reads the same at the desk): the report's text and
-// whether it was written.
-type Importer func(csv []byte, o account.ImportOptions) (report string, written bool, err error)
+// ImportResult is what an import at the desk read and did: the file as
+// understood and the report, for the page to say in the member's
+// language.
+type ImportResult struct {
+	File    *importcsv.Result
+	Report  account.ImportReport
+	Options account.ImportOptions
+}
+
+// runImport parses csv and applies it with o, as `sesame accounts
+// import` does.
+func (s *Service) runImport(csv []byte, o account.ImportOptions) (ImportResult, error) {
+	res, err := importcsv.Parse(bytes.NewReader(csv))
+	if err != nil {
+		return ImportResult{}, err
+	}
+	rep, err := s.Accounts.Import(res, o)
+	return ImportResult{File: res, Report: rep, Options: o}, err
+}
 
 // StagedTTL is how long an uploaded export waits for its confirmation.
 const StagedTTL = 30 * time.Minute
@@ -222,6 +239,10 @@ type stage struct {
 	files map[string]staged
 }
 
+// ErrImportsWaiting refuses a dry run while 8 uploads already wait for
+// their confirmation (each holds its file in memory).
+var ErrImportsWaiting = errors.New("desk: too many imports waiting")
+
 // ErrNoStaged is a confirmation whose upload is gone (expired, already
 // confirmed, or another member's).
 var ErrNoStaged = errors.New("desk: no uploaded file to confirm")
@@ -230,18 +251,15 @@ var ErrNoStaged = errors.New("desk: no uploaded file to confirm")
 // file, for StagedTTL, for its confirmation by the same member. It
 // returns the report and the token that confirms it ("" when the file
 // could not be read at all).
-func (s *Service) DryRun(ctx context.Context, csv []byte, o account.ImportOptions, operator string) (string, string, error) {
-	if s.Import == nil {
-		return "", "", errors.New("desk: no importer")
-	}
+func (s *Service) DryRun(ctx context.Context, csv []byte, o account.ImportOptions, operator string) (ImportResult, string, error) {
 	o.DryRun, o.Operator = true, operator
-	report, _, err := s.Import(csv, o)
+	report, err := s.runImport(csv, o)
 	if err != nil {
 		return report, "", err
 	}
 	buf := make([]byte, 24)
 	if _, err := rand.Read(buf); err != nil {
-		return "", "", err
+		return report, "", err
 	}
 	tok := base64.RawURLEncoding.EncodeToString(buf)
 	now := s.now()
@@ -256,7 +274,7 @@ func (s *Service) DryRun(ctx context.Context, csv []byte, o account.ImportOption
 		}
 	}
 	if len(s.stage.files) >= 8 {
-		return report, "", errors.New("desk: too many imports waiting")
+		return report, "", ErrImportsWaiting
 	}
 	o.DryRun = false
 	s.stage.files[tok] = staged{csv: csv, operator: operator, opts: o, expires: now.Add(StagedTTL)}
@@ -266,15 +284,16 @@ func (s *Service) DryRun(ctx context.Context, csv []byte, o account.ImportOption
 // Confirm applies the upload tok stands for, as its dry run showed it,
 // for the member who uploaded it; it is recorded with them and with how
 // it ended. The upload is forgotten either way.
-func (s *Service) Confirm(ctx context.Context, tok, operator string) (string, bool, error) {
+func (s *Service) Confirm(ctx context.Context, tok, operator string) (ImportResult, bool, error) {
 	s.stage.mu.Lock()
 	f, ok := s.stage.files[tok]
 	delete(s.stage.files, tok)
 	s.stage.mu.Unlock()
 	if !ok || f.operator != operator || !s.now().Before(f.expires) {
-		return "", false, ErrNoStaged
+		return ImportResult{}, false, ErrNoStaged
 	}
-	report, written, err := s.Import(f.csv, f.opts)
+	report, err := s.runImport(f.csv, f.opts)
+	written := err == nil && report.Report.Written
 	if s.Audit != nil {
 		ev := audit.Event{Time: s.now(), Kind: audit.DeskImport, IP: audit.IP(ctx), Operator: operator, Outcome: audit.OutcomeDone,
 			Detail: fmt.Sprintf("%d bytes, sync %v, skip invalid %v", len(f.csv), f.opts.Sync, f.opts.SkipInvalid)}
